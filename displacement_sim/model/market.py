@@ -1,0 +1,203 @@
+"""Market rules as pure functions on arrays: adoption, churn, matching, training.
+
+Each function takes arrays and a ``numpy.random.Generator`` where it draws, returns arrays, and
+knows nothing of Mesa, so each rule can be tested on its own.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import brentq
+
+
+def logistic_share(t_years: np.ndarray | float, target_share: float, target_year: float,
+                   duration_years: float) -> np.ndarray:
+    """Logistic adoption path reaching ``target_share`` at ``target_year``.
+
+    ``F(t) = 1 / (1 + exp(-k (t - t0)))`` with ``k = 2 ln 9 / duration`` (so 10% to 90% takes
+    ``duration_years``) and ``t0`` chosen so that ``F(target_year) = target_share``.
+
+    References
+    ----------
+    McKinsey Global Institute (2017), *Jobs lost, jobs gained*: adoption S-curves.
+    """
+    k = 2.0 * np.log(9.0) / duration_years
+    t0 = target_year - np.log(target_share / (1.0 - target_share)) / k
+    return 1.0 / (1.0 + np.exp(-k * (np.asarray(t_years, dtype=float) - t0)))
+
+
+def adoption_hazard(profitable: np.ndarray, base_hazard: np.ndarray, readiness: np.ndarray,
+                    imitation: np.ndarray, adopter_share: np.ndarray) -> np.ndarray:
+    """Monthly adoption probability of each firm.
+
+    ``h = 1 - exp(-base * readiness * (1 + imitation * adopter_share))`` for firms for which
+    automation pays, 0 otherwise: a Bass (1969) diffusion hazard with an innovation term scaled
+    by digital readiness and an imitation term in the share of adopters among peers.
+
+    References
+    ----------
+    Bass, F. M. (1969). A new product growth model for consumer durables. Management Science
+    15(5), 215-227. doi:10.1287/mnsc.15.5.215
+    """
+    rate = base_hazard * readiness * (1.0 + imitation * adopter_share)
+    return np.where(profitable, -np.expm1(-rate), 0.0)
+
+
+def weighted_pick_per_group(groups: np.ndarray, weights: np.ndarray, counts: np.ndarray,
+                            rng: np.random.Generator) -> np.ndarray:
+    """Pick ``counts[g]`` members of each group without replacement, with chance rising in weight.
+
+    Efraimidis-Spirakis sampling: each member gets the key ``-log(U) / w`` and the members with
+    the smallest keys in their group are picked.
+
+    Parameters
+    ----------
+    groups : int array of each member's group.
+    weights : positive array of each member's weight.
+    counts : int array, how many to pick in each group (indexed by group id).
+    rng : the generator to draw from.
+
+    Returns
+    -------
+    Boolean mask over members, True for those picked.
+
+    References
+    ----------
+    Efraimidis, P. S. & Spirakis, P. G. (2006). Weighted random sampling with a reservoir.
+    Information Processing Letters 97(5), 181-185. doi:10.1016/j.ipl.2005.11.003
+    """
+    n = groups.size
+    picked = np.zeros(n, dtype=bool)
+    if n == 0:
+        return picked
+    keys = -np.log(rng.random(n)) / np.maximum(weights, 1e-12)
+    order = np.lexsort((keys, groups))
+    g_sorted = groups[order]
+    starts = np.searchsorted(g_sorted, g_sorted, side="left")
+    rank = np.arange(n) - starts
+    picked[order] = rank < counts[g_sorted]
+    return picked
+
+
+def stochastic_round(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Round each value down or up with chance equal to its fractional part (unbiased)."""
+    base = np.floor(x)
+    return (base + (rng.random(np.shape(x)) < (x - base))).astype(np.int64)
+
+
+def churn(employment: np.ndarray, vacancies: np.ndarray, target: np.ndarray,
+          separation_rate: np.ndarray, opening_rate: np.ndarray, gamma_u: np.ndarray,
+          gamma_v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Separations and openings of each firm towards its target demand.
+
+    Follows del Rio-Chanona et al. (2021): a firm above target ``d`` first withdraws open
+    vacancies, then lays off a share ``gamma_u`` of its excess; below target it opens a share
+    ``gamma_v`` of its shortfall; on top, a share of jobs separate and open at random.
+
+    Returns
+    -------
+    separation_prob : per-firm probability that an employee separates this month.
+    vacancies : per-firm vacancies after withdrawals and openings.
+    openings : per-firm new vacancies (for reporting).
+
+    References
+    ----------
+    del Rio-Chanona, R. M., Mealy, P., Beguerisse-Diaz, M., Lafond, F. & Farmer, J. D. (2021).
+    Occupational mobility and automation: a data-driven network model. J. R. Soc. Interface 18,
+    20200898. doi:10.1098/rsif.2020.0898
+    """
+    excess = employment + vacancies - target
+    withdrawn = np.clip(excess, 0.0, vacancies)
+    vacancies = vacancies - withdrawn
+    over = np.maximum(employment - target, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        layoff_share = np.where(employment > 0, gamma_u * over / employment, 0.0)
+    separation_prob = np.clip(separation_rate + (1.0 - separation_rate) * layoff_share, 0.0, 1.0)
+    shortfall = np.maximum(target - employment - vacancies, 0.0)
+    openings = opening_rate * employment + (1.0 - opening_rate) * gamma_v * shortfall
+    return separation_prob, vacancies + openings, openings
+
+
+def urn_ball_hire_prob(applicants: np.ndarray, vacancies: np.ndarray,
+                       efficiency: np.ndarray | float) -> np.ndarray:
+    """Chance that one application succeeds when ``a`` applicants meet ``v`` vacancies.
+
+    Each vacancy picks one of the applications it receives at random; with applications spread
+    at random, expected hires are ``v (1 - exp(-a / v))`` (the urn-ball matching function), so
+    one applicant succeeds with probability ``(v / a)(1 - exp(-a / v))``, scaled by
+    ``efficiency``.
+
+    References
+    ----------
+    Petrongolo, B. & Pissarides, C. A. (2001). Looking into the black box: a survey of the
+    matching function. J. Econ. Lit. 39(2), 390-431. doi:10.1257/jel.39.2.390
+    del Rio-Chanona et al. (2021), doi:10.1098/rsif.2020.0898, use the same urn-ball process.
+    """
+    a = np.asarray(applicants, dtype=float)
+    v = np.asarray(vacancies, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = np.where((a > 0) & (v > 0), (v / a) * -np.expm1(-a / np.where(v > 0, v, 1.0)), 0.0)
+    return np.clip(q * efficiency, 0.0, 1.0)
+
+
+def steady_state_vacancies(hires_needed: float, applicants: float, efficiency: float) -> float:
+    """Vacancies at which expected urn-ball hires equal ``hires_needed``.
+
+    Solves ``efficiency * V (1 - exp(-A / V)) = H``; hires rise in ``V`` towards
+    ``efficiency * A``. If ``H`` is beyond reach, returns ``50 A`` (job finding saturates).
+    """
+    if hires_needed <= 0 or applicants <= 0:
+        return 0.0
+    ceiling = efficiency * applicants
+    if hires_needed >= 0.98 * ceiling:
+        return 50.0 * applicants
+
+    def gap(v: float) -> float:
+        return efficiency * v * -np.expm1(-applicants / v) - hires_needed
+
+    return float(brentq(gap, 1e-9 * applicants, 1e6 * applicants))
+
+
+def completion_hazard(base_completion: np.ndarray, duration_months: np.ndarray) -> np.ndarray:
+    """Monthly dropout hazard that gives ``base_completion`` over ``duration_months``.
+
+    ``h = 1 - p ** (1 / D)``: a constant hazard, so that the chance of finishing is ``p``.
+    """
+    p = np.clip(base_completion, 1e-9, 1.0)
+    return 1.0 - p ** (1.0 / duration_months)
+
+
+def rank_within_groups(groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Rank (0 = first) of each member within its group, ordered by ``keys`` ascending."""
+    n = groups.size
+    ranks = np.empty(n, dtype=np.int64)
+    if n == 0:
+        return ranks
+    order = np.lexsort((keys, groups))
+    g_sorted = groups[order]
+    starts = np.searchsorted(g_sorted, g_sorted, side="left")
+    ranks[order] = np.arange(n) - starts
+    return ranks
+
+
+def choose_rows(cum_probs: np.ndarray, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Draw one column for each member from its row of a cumulative-probability table."""
+    if rows.size == 0:
+        return np.empty(0, dtype=np.int64)
+    u = rng.random(rows.size)[:, None]
+    choice = (u > cum_probs[rows]).sum(axis=1)
+    return np.minimum(choice, cum_probs.shape[1] - 1)
+
+
+def urban_rural_rates(national: float, rural_share: float, rural_ratio: float
+                      ) -> tuple[float, float]:
+    """Urban and rural rates whose population mix gives the national rate.
+
+    Solves ``(1 - r) u + r (rho u) = national`` for the urban rate ``u``; the rural rate is
+    ``rho u``. Rates are capped at 1 (the rural rate then absorbs the rest).
+    """
+    u = national / ((1.0 - rural_share) + rural_share * rural_ratio)
+    if u <= 1.0:
+        return u, rural_ratio * u
+    rural = (national - (1.0 - rural_share)) / rural_share if rural_share > 0 else 1.0
+    return 1.0, float(np.clip(rural, 0.0, 1.0))

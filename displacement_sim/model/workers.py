@@ -1,0 +1,80 @@
+"""The worker population, held column-wise in numpy arrays (one row per worker agent)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from ..constants import EMPLOYED
+
+NEVER = np.int16(-1)
+"""Month value for 'never' (never displaced, never trained)."""
+
+COHORT_MONTHS: tuple[int, ...] = (6, 12, 24, 36)
+"""Months after displacement at which each displaced worker's status is recorded."""
+
+
+@dataclass
+class Workers:
+    """Worker agents' state, one array per attribute.
+
+    Every worker agent stands for ``workers_per_agent[economy]`` people (see the model).
+    """
+
+    economy: np.ndarray          # uint8, index into the model's economies
+    sector: np.ndarray           # uint8, index into SECTORS (current or last job; target once trained)
+    occupation: np.ndarray       # uint8, index into OCCUPATIONS
+    skill: np.ndarray            # uint8, 0 low, 1 medium, 2 high
+    rural: np.ndarray            # bool
+    digital: np.ndarray          # bool, uses the internet
+    status: np.ndarray           # uint8, EMPLOYED / UNEMPLOYED / TRAINING / OUT_OF_LABOUR_FORCE
+    months_in_status: np.ndarray  # uint16
+    wage: np.ndarray             # float32, monthly USD, current job or last job
+    exposure: np.ndarray         # float32, share of the worker's work that can be automated
+    firm: np.ndarray             # int32, current or last employer (global firm index)
+    displaced_month: np.ndarray  # int16, month of the latest displacement, NEVER if none
+    wage_before_displacement: np.ndarray  # float32, monthly USD
+    training_start: np.ndarray   # int16, month the latest training started, NEVER if none
+    trainings: np.ndarray        # uint8, programmes started
+    trained: np.ndarray          # bool, completed a programme
+    subsidy_until: np.ndarray    # int16, last month of a hiring subsidy, NEVER if none
+    cohort_status: np.ndarray    # uint8 (n, len(COHORT_MONTHS)), status k months after displacement
+
+    @property
+    def n(self) -> int:
+        """Number of worker agents."""
+        return self.status.size
+
+    def nbytes(self) -> int:
+        """Bytes of state held for all workers."""
+        return sum(getattr(self, f.name).nbytes for f in fields(self))
+
+    @classmethod
+    def empty(cls, n: int) -> Workers:
+        """All workers employed with zeroed attributes; the model fills them in."""
+        return cls(
+            economy=np.zeros(n, np.uint8),
+            sector=np.zeros(n, np.uint8),
+            occupation=np.zeros(n, np.uint8),
+            skill=np.zeros(n, np.uint8),
+            rural=np.zeros(n, bool),
+            digital=np.zeros(n, bool),
+            status=np.full(n, EMPLOYED, np.uint8),
+            months_in_status=np.zeros(n, np.uint16),
+            wage=np.zeros(n, np.float32),
+            exposure=np.zeros(n, np.float32),
+            firm=np.zeros(n, np.int32),
+            displaced_month=np.full(n, NEVER, np.int16),
+            wage_before_displacement=np.zeros(n, np.float32),
+            training_start=np.full(n, NEVER, np.int16),
+            trainings=np.zeros(n, np.uint8),
+            trained=np.zeros(n, bool),
+            subsidy_until=np.full(n, NEVER, np.int16),
+            cohort_status=np.zeros((n, len(COHORT_MONTHS)), np.uint8),
+        )
+
+    def set_status(self, idx: np.ndarray, status: int) -> None:
+        """Move workers ``idx`` to ``status`` and restart their months in status."""
+        self.status[idx] = status
+        self.months_in_status[idx] = 0

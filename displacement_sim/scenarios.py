@@ -1,0 +1,152 @@
+"""Read scenario files (TOML), resolve ``extends``, validate into a ``Scenario``.
+
+A scenario file has top-level settings (``name``, ``years``, ...), parameter sections that apply
+to every economy (``[automation]``, ``[labour_market]``, ``[training]``, ``[policy]``,
+``[exposure]``), per-economy overrides (``[economy.VNM.policy.capacity_building]``) and
+optionally ``extends = "baseline.toml"`` (a path relative to the file), whose tables it
+overrides key by key. This module knows nothing of Mesa.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .config import SECTIONS, Scenario, deep_merge
+from .errors import ScenarioError
+
+SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file, turning every failure into a ``ScenarioError`` naming the file."""
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise ScenarioError(f"{path}: is a directory, expected a TOML file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def resolve_path(ref: str | Path, base: Path | None = None) -> Path:
+    """Find a scenario: as given, relative to ``base``, or by name in ``scenarios/``."""
+    p = Path(ref)
+    candidates = [p] if p.is_absolute() else [
+        *([base / p] if base is not None else []), p, SCENARIO_DIR / p,
+        SCENARIO_DIR / f"{p}.toml",
+    ]
+    for c in candidates:
+        if c.is_file():
+            return c
+    return candidates[0]
+
+
+def load_raw(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read a scenario file with its ``extends`` chain merged (the file's own keys win)."""
+    path = path.resolve()
+    if path in _seen:
+        chain = " -> ".join(str(p) for p in (*_seen, path))
+        raise ScenarioError(f"{path}: key 'extends': circular ({chain})")
+    raw = read_toml(path)
+    parent = raw.pop("extends", None)
+    if parent is None:
+        return raw
+    if not isinstance(parent, str):
+        raise ScenarioError(f"{path}: key 'extends': expected a path string, got {parent!r}")
+    parent_path = resolve_path(parent, path.parent)
+    if not parent_path.is_file():
+        raise ScenarioError(f"{path}: key 'extends': file not found: {parent}")
+    base = load_raw(parent_path, (*_seen, path))
+    base.pop("name", None)
+    base.pop("description", None)
+    return deep_merge(base, raw)
+
+
+def to_scenario_dict(raw: dict[str, Any]) -> dict[str, Any]:
+    """Move the top-level parameter sections of a file into ``defaults``."""
+    out = {k: v for k, v in raw.items() if k not in SECTIONS}
+    sections = {k: raw[k] for k in SECTIONS if k in raw}
+    if sections:
+        if "defaults" in out:
+            raise ScenarioError("use top-level sections or 'defaults', not both")
+        out["defaults"] = sections
+    return out
+
+
+def format_validation_error(source: str, exc: ValidationError) -> str:
+    """One line per problem: file, key path (as written in the file), what was expected."""
+    lines = []
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"]]
+        if loc and loc[0] == "defaults":
+            loc = loc[1:]
+        path = ".".join(loc) or "(top level)"
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (check the spelling; see docs/scenarios.md for the keys)"
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        elif err["type"] == "value_error":
+            msg = msg.removeprefix("Value error, ")
+        got = "" if err["type"] in ("missing", "extra_forbidden") else f" (got {err['input']!r})"
+        lines.append(f"{source}: key '{path}': {msg}{got}")
+    return "\n".join(lines)
+
+
+def validate(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
+    """Validate a scenario dict (file layout) into a ``Scenario``."""
+    try:
+        return Scenario.model_validate(to_scenario_dict(data))
+    except ScenarioError as exc:
+        raise ScenarioError(f"{source}: {exc}") from None
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(source, exc)) from None
+
+
+def load_scenario(ref: str | Path, **overrides: Any) -> Scenario:
+    """Load and validate a scenario file; ``overrides`` replace top-level settings.
+
+    Parameters
+    ----------
+    ref : a path, or the name of a file in ``scenarios/``.
+    **overrides : top-level settings to replace (``seed``, ``years``, ``economies``, ...);
+        ``None`` values are ignored.
+
+    Raises
+    ------
+    ScenarioError
+        With one message naming the file, the key and what was expected.
+    """
+    path = resolve_path(ref)
+    raw = load_raw(path)
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    return validate(raw, str(ref))
+
+
+def with_updates(scenario: Scenario, updates: dict[str, Any], source: str = "<update>"
+                 ) -> Scenario:
+    """A copy of ``scenario`` with dotted-path updates applied, validated again.
+
+    ``updates`` maps paths such as ``"policy.capacity_building.share_of_gdp"`` (every
+    economy) or ``"economy.VNM.policy.capacity_building.share_of_gdp"`` to values.
+    """
+    data = scenario.model_dump(mode="json")
+    file_layout = {k: v for k, v in data.items() if k != "defaults"}
+    file_layout.update(data["defaults"])
+    for path, value in updates.items():
+        keys = path.split(".")
+        node = file_layout
+        for k in keys[:-1]:
+            node = node.setdefault(k, {})
+            if not isinstance(node, dict):
+                raise ScenarioError(f"{source}: key '{path}': '{k}' is not a table")
+        node[keys[-1]] = value
+    return validate(file_layout, source)

@@ -167,8 +167,8 @@ class CapacityBuilding(Strict):
     share_of_gdp: NonNeg = 0.0
     """Annual spending as a share of GDP (OECD 2019: retraining all high-risk workers would cost
     0.5-2% of GDP at the lower bound)."""
-    amount_usd: NonNeg | None = None
-    """Annual spending in USD; replaces ``share_of_gdp`` when given."""
+    amount_usd: NonNeg = 0.0
+    """Annual spending in USD, added to ``share_of_gdp`` times GDP."""
     cost_per_trainee_usd: Positive | None = None
     """Override of the cost per trainee (default: ``training.cost_share_of_gdp_per_capita``)."""
     priority: Literal["displaced_first", "long_term_first", "lottery"] = "displaced_first"
@@ -237,8 +237,8 @@ class RegionalCentre(Strict):
     members: tuple[ISO3, ...] = ASEAN  # type: ignore[assignment]
     contribution_share_of_gdp: NonNeg = 0.0
     """Each member's annual contribution as a share of its GDP."""
-    contribution_usd: NonNeg | None = None
-    """A flat annual contribution per member in USD; replaces the GDP share when given."""
+    contribution_usd: NonNeg = 0.0
+    """A flat annual contribution per member in USD, added to the GDP share."""
     cost_per_trainee_usd: Positive | None = None
     """Default: the mean of the members' costs per trainee, weighted by their contributions."""
 

@@ -21,7 +21,7 @@ from ..constants import (
     TRAINING,
     UNEMPLOYED,
 )
-from ..data import EconomyProfile, load_profile, load_profiles
+from ..data import EconomyProfile, load_profile, load_profiles, world_robot_density
 from ..seeding import SeedLike
 from . import market
 from .agents import Economy, Firm
@@ -136,17 +136,15 @@ class DisplacementModel(mesa.Model):
             for s, pr in zip(self.settings, self.profiles, strict=True)
         ])
         self.training_budget = np.array([
-            s.policy.capacity_building.amount_usd
-            if s.policy.capacity_building.amount_usd is not None
-            else s.policy.capacity_building.share_of_gdp * pr.gdp_usd
-            for s, pr in zip(self.settings, self.profiles, strict=True)
+            s.policy.capacity_building.amount_usd + s.policy.capacity_building.share_of_gdp
+            * pr.gdp_usd for s, pr in zip(self.settings, self.profiles, strict=True)
         ])
         self.slot_credit = np.zeros(n)
         self.skill_wage = np.array([s.labour_market.skill_wage_ratio for s in self.settings])
 
     def _world_robot_density(self) -> float:
-        """World robot density used to scale readiness (the US profile's world reference)."""
-        return float(getattr(self.us_profile, "world_robot_density", 151.0))
+        """World robot density (IFR) nearest the start year: the reference for readiness."""
+        return world_robot_density(self.start_year)
 
     def _build_economies(self) -> None:
         self.economies = [
@@ -261,8 +259,7 @@ class DisplacementModel(mesa.Model):
         self.centre_members = np.array(members, dtype=np.int64)
         contrib = np.zeros(self.n_economies)
         for i in members:
-            contrib[i] = (rc.contribution_usd if rc.contribution_usd is not None
-                          else rc.contribution_share_of_gdp * self.gdp[i])
+            contrib[i] = rc.contribution_usd + rc.contribution_share_of_gdp * self.gdp[i]
         self.centre_contribution = contrib
         if rc.cost_per_trainee_usd is not None:
             self.centre_cost = rc.cost_per_trainee_usd

@@ -1,0 +1,1 @@
+"""Analysis: pure functions, DataFrames in and out."""

@@ -1,0 +1,131 @@
+"""Command line: parse, delegate to the Python API, report errors in one line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import DisplacementSimError
+
+EXIT_USAGE = 2
+
+
+def _add_executor_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--executor", choices=("sequential", "processes", "dask"),
+                   default="processes", help="where runs execute (default: local processes)")
+    p.add_argument("--workers", type=int, default=None, dest="n_workers",
+                   help="number of workers (default: one per core)")
+    p.add_argument("--scheduler", default=None,
+                   help="Dask scheduler address tcp://HOST:PORT (implies --executor dask)")
+    p.add_argument("--force", action="store_true",
+                   help="replace results of a different batch in the output folder")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``displacement-sim``."""
+    parser = argparse.ArgumentParser(
+        prog="displacement-sim",
+        description="Agent-based model of automation, displacement and reskilling in the "
+                    "eleven ASEAN-US economies.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the replicates of one scenario")
+    run.add_argument("scenario", help="scenario file, or a name in scenarios/")
+    run.add_argument("--seed", type=int, help="master seed (default: the scenario's)")
+    run.add_argument("--replicates", type=int)
+    run.add_argument("--economies", help="comma-separated ISO3 codes, e.g. VNM,THA")
+    run.add_argument("--start-year", type=int)
+    run.add_argument("--years", type=int)
+    run.add_argument("--workers-per-agent", type=float)
+    run.add_argument("--out", type=Path, help="results folder (default: outputs/<name>)")
+    run.add_argument("--no-figures", action="store_true")
+    _add_executor_options(run)
+
+    batch = sub.add_parser("batch", help="run or resume a batch file")
+    batch.add_argument("file", type=Path)
+    batch.add_argument("--out", type=Path)
+    batch.add_argument("--resume", action="store_true",
+                       help="resume (the default: stored runs are always skipped)")
+    _add_executor_options(batch)
+
+    summ = sub.add_parser("summarize", help="summaries and fan charts of a results folder")
+    summ.add_argument("results", type=Path, help="a results folder, e.g. outputs/baseline")
+    summ.add_argument("--metrics", help="comma-separated metrics (default: all)")
+    return parser
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .batch import run_scenario
+    from .plots import save_run_figures
+    from .report import write_run_summary
+    from .scenarios import load_scenario
+
+    economies = args.economies.split(",") if args.economies else None
+    scenario = load_scenario(args.scenario, seed=args.seed, replicates=args.replicates,
+                             economies=economies, start_year=args.start_year, years=args.years,
+                             workers_per_agent=args.workers_per_agent)
+    store, summary = run_scenario(scenario, out=args.out, executor=args.executor,
+                                  n_workers=args.n_workers, scheduler=args.scheduler,
+                                  force=args.force, progress=not args.quiet)
+    df = store.read()
+    write_run_summary(df, store.root)
+    if not args.no_figures:
+        save_run_figures(df, store.root / "figures")
+    _report(store.root, summary)
+    return 0 if summary["failed"] == 0 else 1
+
+
+def _report(root: Path, summary: dict) -> None:
+    print(f"{summary['done']} runs done, {summary['skipped']} already stored, "
+          f"{summary['failed']} failed -> {root}")
+    summary_md = root / "summary.md"
+    if summary_md.is_file():
+        print(summary_md.read_text())
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from .batch import run_batch
+
+    store, summary = run_batch(args.file, out=args.out, executor=args.executor,
+                               n_workers=args.n_workers, scheduler=args.scheduler,
+                               force=args.force, progress=not args.quiet)
+    print(f"{summary['done']} runs done, {summary['skipped']} already stored, "
+          f"{summary['failed']} failed -> {store.root}")
+    for run_id, err in sorted(store.failed().items()):
+        print(f"  failed: {run_id}: {err}", file=sys.stderr)
+    return 0 if summary["failed"] == 0 else 1
+
+
+def _cmd_summarize(args: argparse.Namespace) -> int:
+    from .report import write_summaries
+    from .store import read_results
+
+    df = read_results(args.results)
+    metrics = args.metrics.split(",") if args.metrics else None
+    paths = write_summaries(df, args.results, metrics)
+    for p in paths:
+        print(p)
+    return 0
+
+
+COMMANDS = {"run": _cmd_run, "batch": _cmd_batch, "summarize": _cmd_summarize}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``displacement-sim``; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except DisplacementSimError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted: finished runs are stored; run the same command to resume",
+              file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

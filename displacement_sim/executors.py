@@ -1,0 +1,143 @@
+"""Executors: sequential, local processes and dask.distributed, behind one interface.
+
+Each is a context manager with ``imap_unordered(fn, items)``, which yields ``fn(item)`` as each
+finishes, in any order, keeping at most a bounded number of tasks in flight so that memory stays
+flat however many items there are. Results carry their own keys (``run_id``).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any, Literal
+
+from .errors import DisplacementSimError
+
+ExecutorName = Literal["sequential", "processes", "dask"]
+
+
+class ExecutorError(DisplacementSimError):
+    """An executor cannot start (for example, an unreachable Dask scheduler)."""
+
+
+class Executor:
+    """Base class: a context manager that maps a function over items."""
+
+    n_workers: int = 1
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release workers."""
+
+    def imap_unordered(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+        """Yield ``fn(item)`` for each item, in completion order."""
+        raise NotImplementedError
+
+
+class SequentialExecutor(Executor):
+    """Runs everything in this process, one item after another."""
+
+    def imap_unordered(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+        for item in items:
+            yield fn(item)
+
+
+def _bounded(submit: Callable[[Any], Future], wait_fn: Callable, items: Iterable[Any],
+             in_flight: int) -> Iterator[Any]:
+    """Submit items keeping at most ``in_flight`` pending; yield results as they finish."""
+    pending: set = set()
+    it = iter(items)
+    exhausted = False
+    while True:
+        while not exhausted and len(pending) < in_flight:
+            try:
+                pending.add(submit(next(it)))
+            except StopIteration:
+                exhausted = True
+        if not pending:
+            return
+        done, pending = wait_fn(pending)
+        for fut in done:
+            yield fut.result()
+
+
+class ProcessExecutor(Executor):
+    """Local worker processes (spawn context), one per core by default."""
+
+    def __init__(self, n_workers: int | None = None) -> None:
+        self.n_workers = n_workers or os.cpu_count() or 1
+        self._pool = ProcessPoolExecutor(max_workers=self.n_workers,
+                                         mp_context=multiprocessing.get_context("spawn"))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def imap_unordered(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+        def wait_fn(pending: set) -> tuple[set, set]:
+            done, rest = wait(pending, return_when=FIRST_COMPLETED)
+            return done, rest
+
+        yield from _bounded(lambda x: self._pool.submit(fn, x), wait_fn, items,
+                            2 * self.n_workers)
+
+
+class DaskExecutor(Executor):
+    """dask.distributed: connect to ``scheduler`` (``tcp://HOST:PORT``) or start a LocalCluster."""
+
+    def __init__(self, n_workers: int | None = None, scheduler: str | None = None,
+                 connect_timeout: float = 10.0) -> None:
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError as exc:  # pragma: no cover - dask is a dependency
+            raise ExecutorError(f"dask.distributed is not installed ({exc})") from None
+        self._cluster = None
+        try:
+            if scheduler:
+                self._client = Client(scheduler, timeout=connect_timeout)
+            else:
+                self._cluster = LocalCluster(n_workers=n_workers or os.cpu_count() or 1,
+                                             threads_per_worker=1, processes=True,
+                                             dashboard_address=None)
+                self._client = Client(self._cluster)
+        except (OSError, TimeoutError) as exc:
+            if self._cluster is not None:
+                self._cluster.close()
+            raise ExecutorError(f"cannot reach the Dask scheduler {scheduler!r}: {exc}") from None
+        info = self._client.scheduler_info()
+        self.n_workers = max(1, sum(w.get("nthreads", 1) for w in info["workers"].values()))
+
+    def close(self) -> None:
+        self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+    def imap_unordered(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+        from dask.distributed import wait as dask_wait
+
+        def wait_fn(pending: set) -> tuple[set, set]:
+            res = dask_wait(list(pending), return_when="FIRST_COMPLETED")
+            return set(res.done), set(res.not_done)
+
+        yield from _bounded(lambda x: self._client.submit(fn, x, pure=False), wait_fn, items,
+                            2 * self.n_workers)
+
+
+def make_executor(name: ExecutorName = "processes", n_workers: int | None = None,
+                  scheduler: str | None = None) -> Executor:
+    """Build an executor by name; a ``scheduler`` address implies ``dask``."""
+    if scheduler:
+        return DaskExecutor(n_workers, scheduler)
+    if name == "sequential" or (name == "processes" and n_workers == 1):
+        return SequentialExecutor()
+    if name == "processes":
+        return ProcessExecutor(n_workers)
+    if name == "dask":
+        return DaskExecutor(n_workers)
+    raise ExecutorError(f"unknown executor {name!r}: expected sequential, processes or dask")

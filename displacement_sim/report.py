@@ -1,0 +1,94 @@
+"""Tables and short reports written next to the results."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from .analysis.summary import horizon, summarize
+from .constants import ECONOMY_NAMES
+from .store import atomic_write_bytes, atomic_write_text
+
+HEADLINE: dict[str, tuple[str, float, str]] = {
+    "unemployment_rate": ("Unemployment rate", 100.0, "{:.1f}%"),
+    "automated_share": ("Work automated", 100.0, "{:.1f}%"),
+    "displaced_cumulative": ("Displaced (cumulative)", 1e-3, "{:,.0f}k"),
+    "displaced_reemployed_share": ("Displaced now employed", 100.0, "{:.0f}%"),
+    "cohort_12m_employed": ("Employed 12 months after displacement", 100.0, "{:.0f}%"),
+    "long_term_unemployed_share": ("Long-term share of unemployed", 100.0, "{:.0f}%"),
+    "training_completed_cumulative": ("Completed training (cumulative)", 1e-3, "{:,.0f}k"),
+}
+
+
+def headline_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Per scenario and economy, at the start and the horizon: the headline indicators."""
+    start = df[df["step"] == 0].groupby(["scenario", "economy"])["unemployment_rate"].mean()
+    end = horizon(df).groupby(["scenario", "economy"]).mean(numeric_only=True)
+    table = pd.DataFrame({"unemployment_rate_start": start})
+    for metric in HEADLINE:
+        table[metric] = end[metric]
+    return table.reset_index()
+
+
+def _frame_to_markdown(df: pd.DataFrame) -> str:
+    cols = list(df.columns)
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+def write_run_summary(df: pd.DataFrame, root: str | Path) -> Path:
+    """Write ``summary.csv`` and a plain-language ``summary.md`` of the headline indicators."""
+    root = Path(root)
+    table = headline_table(df)
+    atomic_write_text(root / "summary.csv", table.to_csv(index=False))
+    runs = df["run_id"].nunique()
+    years = int(df["step"].max() // 12)
+    pretty = pd.DataFrame({
+        "Scenario": table["scenario"],
+        "Economy": table["economy"].map(ECONOMY_NAMES),
+        "Unemployment at start": (100 * table["unemployment_rate_start"]).map("{:.1f}%".format),
+    })
+    for metric, (label, scale, fmt) in HEADLINE.items():
+        pretty[label] = (table[metric] * scale).map(
+            lambda v, f=fmt: "n/a" if pd.isna(v) else f.format(v))
+    text = (f"# Results after {years} years (mean of {runs} runs)\n\n"
+            f"{_frame_to_markdown(pretty)}\n\n"
+            "Figures are in `figures/`; every run's monthly indicators are in `parts/` "
+            "(Parquet), described in docs/outputs.md.\n")
+    path = root / "summary.md"
+    atomic_write_text(path, text)
+    return path
+
+
+def write_summaries(df: pd.DataFrame, root: str | Path,
+                    metrics: Sequence[str] | None = None) -> list[Path]:
+    """Write the replicate summaries (Parquet and CSV) and fan charts of a results folder."""
+    import matplotlib.pyplot as plt
+
+    from .plots import figure_unemployment
+
+    root = Path(root)
+    table = summarize(df, metrics)
+    out = root / "summary"
+    paths = [out / "summary.parquet", out / "summary.csv"]
+    buf = io.BytesIO()
+    table.to_parquet(buf, index=False)
+    atomic_write_bytes(paths[0], buf.getvalue())
+    atomic_write_text(paths[1], table.to_csv(index=False))
+    for scenario, d in df.groupby("scenario"):
+        for metric in ("unemployment_rate", "long_term_unemployed_share"):
+            if metrics is not None and metric not in metrics:
+                continue
+            fig = figure_unemployment(d, metric)
+            fig.suptitle(f"{scenario}: {metric.replace('_', ' ')} (mean, 5-95% range)")
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=100)
+            plt.close(fig)
+            path = out / f"fan_{scenario}_{metric}.png"
+            atomic_write_bytes(path, buf.getvalue())
+            paths.append(path)
+    return paths

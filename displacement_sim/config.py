@@ -123,6 +123,10 @@ class LabourMarket(Strict):
     skill_gap_penalty: NonNeg = 1.0
     """Assumption. Hiring chance falls by exp(-penalty * gap) per skill level below the sector's
     requirement."""
+    displaced_skill_loss: NonNeg = 1.0
+    """Assumption. Skill levels a displaced, untrained worker loses for hiring: their skills
+    were in the automated tasks (motivated by the lasting losses of displaced workers, Jacobson,
+    LaLonde & Sullivan 1993; the size is not sourced). Completing training removes it."""
     skill_upgrade: NonNeg = 1.0
     """Assumption. Rise of a sector's skill requirement per unit share of its work automated."""
     duration_decay_per_year: NonNeg = 0.3
@@ -169,6 +173,8 @@ class CapacityBuilding(Strict):
     0.5-2% of GDP at the lower bound)."""
     amount_usd: NonNeg = 0.0
     """Annual spending in USD, added to ``share_of_gdp`` times GDP."""
+    years_active: Annotated[int, Field(ge=0)] | None = None
+    """Years from the start during which the programme enrols (default: the whole run)."""
     cost_per_trainee_usd: Positive | None = None
     """Override of the cost per trainee (default: ``training.cost_share_of_gdp_per_capita``)."""
     priority: Literal["displaced_first", "long_term_first", "lottery"] = "displaced_first"

@@ -302,7 +302,9 @@ class DisplacementModel(mesa.Model):
         """Hiring-chance factor of workers ``idx`` applying to ``sector``: skill gap penalty."""
         w = self.workers
         e = w.economy[idx]
-        gap = np.maximum(self.sector_skill_req[e, sector] - w.skill[idx], 0.0)
+        loss = np.where((w.displaced_month[idx] >= 0) & ~w.trained[idx],
+                        self._param("labour_market", "displaced_skill_loss")[e], 0.0)
+        gap = np.maximum(self.sector_skill_req[e, sector] - w.skill[idx] + loss, 0.0)
         return np.exp(-self._param("labour_market", "skill_gap_penalty")[e] * gap)
 
     # ------------------------------------------------------------------ the month
@@ -476,7 +478,10 @@ class DisplacementModel(mesa.Model):
             if done.size:
                 self._complete_training(done, rng)
         # Enrolment: capacity building, then the regional centre.
-        slots_people = self.training_budget / 12.0 / self.training_cost
+        active = np.array([s.policy.capacity_building.years_active is None
+                           or self.month <= 12 * s.policy.capacity_building.years_active
+                           for s in self.settings])
+        slots_people = np.where(active, self.training_budget, 0.0) / 12.0 / self.training_cost
         self.slot_credit = np.minimum(self.slot_credit + slots_people / self.workers_per_agent,
                                       12.0 * slots_people / self.workers_per_agent + 1.0)
         self.flows["training_slots"] += slots_people

@@ -314,7 +314,6 @@ class DisplacementModel(mesa.Model):
         self.month += 1
         for arr in self.flows.values():
             arr[:] = 0.0
-        self.firm_employment = self._employment_by_firm()
         self._adopt_and_displace()
         self._create_jobs()
         self._churn()
@@ -513,6 +512,7 @@ class DisplacementModel(mesa.Model):
         if not np.any(slots > 0):
             return np.zeros(self.n_economies)
         cand = np.flatnonzero((w.status == UNEMPLOYED) & (w.trainings == 0))
+        cand = cand[slots[w.economy[cand]] > 0]
         e = w.economy[cand]
         displaced = w.displaced_month[cand] >= 0
         only_displaced = np.array([s.policy.capacity_building.eligibility == "displaced"

@@ -101,9 +101,12 @@ def compute_metrics(model: DisplacementModel) -> dict[str, np.ndarray]:
     w = model.workers
     n_e = model.n_economies
     W = model.workers_per_agent
-    e = w.economy.astype(np.int64)
     status = w.status
-    by_status = np.bincount(e * 4 + status, minlength=n_e * 4).reshape(n_e, 4).astype(float)
+    # One pass over all workers: counts and wage sums by economy, residence and status.
+    key = (w.economy * np.uint8(8)) + (w.rural.view(np.uint8) * np.uint8(4)) + status
+    counts = np.bincount(key, minlength=n_e * 8).reshape(n_e, 2, 4).astype(float)
+    wages = np.bincount(key, weights=w.wage, minlength=n_e * 8).reshape(n_e, 2, 4).sum(1)
+    by_status = counts.sum(1)
     emp, unemp, train, olf = (by_status[:, k] for k in (EMPLOYED, UNEMPLOYED, TRAINING,
                                                          OUT_OF_LABOUR_FORCE))
     out: dict[str, np.ndarray] = {
@@ -115,23 +118,23 @@ def compute_metrics(model: DisplacementModel) -> dict[str, np.ndarray]:
         "unemployment_rate": _ratio(unemp, emp + unemp),
         "unemployment_rate_incl_training": _ratio(unemp + train, emp + unemp + train),
     }
-    key = (e * 2 + w.rural) * 4 + status
-    ur = np.bincount(key, minlength=n_e * 8).reshape(n_e, 2, 4).astype(float)
+    ur = counts
     for j, name in enumerate(("urban", "rural")):
         out[f"unemployment_rate_{name}"] = _ratio(ur[:, j, UNEMPLOYED],
                                                    ur[:, j, UNEMPLOYED] + ur[:, j, EMPLOYED])
     u_idx = np.flatnonzero(status == UNEMPLOYED)
     months = w.months_in_status[u_idx]
+    u_e = w.economy[u_idx].astype(np.int64)
     lt = model._param("labour_market", "long_term_months")
-    long_term = np.bincount(e[u_idx], weights=months >= lt[e[u_idx]], minlength=n_e)
+    long_term = np.bincount(u_e, weights=months >= lt[u_e], minlength=n_e)
     out["long_term_unemployed_share"] = _ratio(long_term, unemp)
-    out["median_unemployment_months"] = _median_by_group(e[u_idx], months, n_e)
-    emp_idx = np.flatnonzero(status == EMPLOYED)
-    sec = np.bincount(e[emp_idx] * len(SECTORS) + w.sector[emp_idx],
+    out["median_unemployment_months"] = _median_by_group(u_e, months, n_e)
+    fe = model.firm_economy
+    # Employed workers' sector is their employer's: sum the firms' employment.
+    sec = np.bincount(fe * len(SECTORS) + model.firm_sector, weights=model.firm_employment,
                       minlength=n_e * len(SECTORS)).reshape(n_e, len(SECTORS))
     for j, code in enumerate(SECTORS):
         out[f"employment_{code}"] = sec[:, j] * W
-    fe = model.firm_economy
     out["vacancies"] = np.bincount(fe, weights=model.firm_vacancies, minlength=n_e) * W
     base = np.bincount(fe, weights=model.firm_base_target, minlength=n_e)
     out["automated_share"] = np.bincount(
@@ -151,14 +154,13 @@ def compute_metrics(model: DisplacementModel) -> dict[str, np.ndarray]:
     for name in CUMULATIVE:
         out[f"{name}_cumulative"] = model.totals[name] * W
     d_idx = np.flatnonzero(w.displaced_month >= 0)
-    d_e = e[d_idx]
+    d_e = w.economy[d_idx].astype(np.int64)
     d_emp = status[d_idx] == EMPLOYED
     n_disp = np.bincount(d_e, minlength=n_e).astype(float)
     reemp = np.bincount(d_e, weights=d_emp, minlength=n_e)
     out["displaced_reemployed"] = reemp * W
     out["displaced_reemployed_share"] = _ratio(reemp, n_disp)
-    out["mean_wage_usd"] = _ratio(np.bincount(e[emp_idx], weights=w.wage[emp_idx],
-                                              minlength=n_e), emp)
+    out["mean_wage_usd"] = _ratio(wages[:, EMPLOYED], emp)
     rr = model._param("policy", "benefits", "replacement_rate")[d_e]
     max_m = model._param("policy", "benefits", "max_months")[d_e]
     d_status = status[d_idx]

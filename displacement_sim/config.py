@@ -274,9 +274,8 @@ class Scenario(Strict):
 
     @model_validator(mode="after")
     def _check_overrides(self) -> Scenario:
-        for iso in self.economy:
-            if iso not in self.economies:
-                raise ValueError(f"economy.{iso} overrides an economy that is not simulated")
+        # Overrides of economies that are not simulated are kept (and validated) but unused,
+        # so that a scenario can be run on a subset of economies.
         # Validate each economy's merged settings now, so errors name the economy.
         for iso in self.economy:
             try:

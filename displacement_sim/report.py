@@ -79,7 +79,8 @@ def write_summaries(df: pd.DataFrame, root: str | Path,
     table.to_parquet(buf, index=False)
     atomic_write_bytes(paths[0], buf.getvalue())
     atomic_write_text(paths[1], table.to_csv(index=False))
-    for scenario, d in df.groupby("scenario"):
+    group = "variant" if "variant" in df.columns else "scenario"
+    for i, (scenario, d) in enumerate(df.groupby(group, sort=True)):
         for metric in ("unemployment_rate", "long_term_unemployed_share"):
             if metrics is not None and metric not in metrics:
                 continue
@@ -88,7 +89,7 @@ def write_summaries(df: pd.DataFrame, root: str | Path,
             buf = io.BytesIO()
             fig.savefig(buf, format="png", dpi=100)
             plt.close(fig)
-            path = out / f"fan_{scenario}_{metric}.png"
+            path = out / f"fan_{i:03d}_{str(scenario).split('|')[0]}_{metric}.png"
             atomic_write_bytes(path, buf.getvalue())
             paths.append(path)
     return paths

@@ -47,6 +47,13 @@ class RunSpec:
         return self.label or self.scenario.name
 
     @property
+    def variant(self) -> str:
+        """Scenario name with its sweep parameters, e.g. ``baseline|policy.automation_tax=0.1``."""
+        if not self.params:
+            return self.name
+        return self.name + "|" + ";".join(f"{k}={v}" for k, v in sorted(self.params.items()))
+
+    @property
     def run_id(self) -> str:
         """Stable identity: scenario name, hash of the resolved settings, replicate."""
         return f"{self.name}-{scenario_key(self.scenario)[:12]}-r{self.replicate:04d}"
@@ -74,7 +81,8 @@ def make_specs(scenario: Scenario, replicates: int | None = None, master_seed: i
 def run_one(spec: RunSpec) -> pd.DataFrame:
     """Run one spec to its horizon and return its tidy results.
 
-    Columns: ``KEY_COLUMNS``, ``year``, one column per sweep parameter, then the metrics
+    Columns: ``KEY_COLUMNS``, ``variant`` (scenario and sweep point), ``year``, one column per
+    sweep parameter, then the metrics
     (``displacement_sim.model.METRICS``).
     """
     model = DisplacementModel(spec.scenario, seed=spec.seed)
@@ -82,8 +90,9 @@ def run_one(spec: RunSpec) -> pd.DataFrame:
     df = model.results()
     df.insert(0, "run_id", spec.run_id)
     df.insert(1, "scenario", spec.name)
-    df.insert(2, "replicate", np.int32(spec.replicate))
-    df.insert(3, "seed", np.int64(spec.seed))
+    df.insert(2, "variant", spec.variant)
+    df.insert(3, "replicate", np.int32(spec.replicate))
+    df.insert(4, "seed", np.int64(spec.seed))
     pos = list(df.columns).index("year") + 1
     for i, (path, value) in enumerate(sorted(spec.params.items())):
         df.insert(pos + i, path, value)

@@ -96,7 +96,8 @@ def format_validation_error(source: str, exc: ValidationError) -> str:
             msg = "required key is missing"
         elif err["type"] == "value_error":
             msg = msg.removeprefix("Value error, ")
-        got = "" if err["type"] in ("missing", "extra_forbidden") else f" (got {err['input']!r})"
+        quiet = err["type"] in ("missing", "extra_forbidden") or isinstance(err["input"], dict)
+        got = "" if quiet else f" (got {err['input']!r})"
         lines.append(f"{source}: key '{path}': {msg}{got}")
     return "\n".join(lines)
 

@@ -10,7 +10,7 @@ from scipy import stats
 
 from ..model.reporters import METRICS
 
-GROUP_COLUMNS: tuple[str, ...] = ("scenario", "economy", "step", "year")
+GROUP_COLUMNS: tuple[str, ...] = ("scenario", "variant", "economy", "step", "year")
 
 
 def metric_columns(df: pd.DataFrame) -> list[str]:
@@ -26,7 +26,8 @@ def summarize(df: pd.DataFrame, metrics: Sequence[str] | None = None,
     ----------
     df : tidy results (one row per run, economy and step).
     metrics : metrics to summarise (default: all present).
-    by : grouping columns (default: scenario, economy, step, year and any sweep parameters).
+    by : grouping columns (default: scenario, variant, economy, step, year and any sweep
+        parameters).
     confidence : level of the t-interval of the mean.
 
     Returns

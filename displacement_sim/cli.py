@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .errors import DisplacementSimError
+from .errors import DisplacementSimError, ScenarioError
 
 EXIT_USAGE = 2
 
@@ -53,7 +53,46 @@ def build_parser() -> argparse.ArgumentParser:
     summ = sub.add_parser("summarize", help="summaries and fan charts of a results folder")
     summ.add_argument("results", type=Path, help="a results folder, e.g. outputs/baseline")
     summ.add_argument("--metrics", help="comma-separated metrics (default: all)")
+    sens = sub.add_parser("sensitivity", help="global sensitivity analysis (SALib)")
+    sens.add_argument("file", type=Path, help="analysis file, e.g. scenarios/sensitivity/...")
+    sens.add_argument("--out", type=Path)
+    sens.add_argument("--n", type=int, help="override the base sample size")
+    sens.add_argument("--replicates", type=int, help="override replicates per sample point")
+    sens.add_argument("--years", type=int, help="override the horizon")
+    sens.add_argument("--workers-per-agent", type=float, help="override the scale")
+    _add_executor_options(sens)
     return parser
+
+
+def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    from .analysis.sensitivity import AnalysisFile, load_analysis, run_sensitivity
+    from .scenarios import format_validation_error
+
+    spec, path = load_analysis(args.file)
+    updates = {k: v for k, v in {"n": args.n, "replicates": args.replicates, "years": args.years,
+                                 "workers_per_agent": args.workers_per_agent}.items()
+               if v is not None}
+    if updates:
+        from pydantic import ValidationError
+
+        try:
+            spec = AnalysisFile.model_validate({**spec.model_dump(), **updates})
+        except ValidationError as exc:
+            raise ScenarioError(format_validation_error(f"{args.file} (with options)", exc)
+                                ) from None
+    spec = spec.model_copy(update={"base": str(_resolve_base(path, spec.base))})
+    result = run_sensitivity(spec, out=args.out, executor=args.executor,
+                             n_workers=args.n_workers, scheduler=args.scheduler,
+                             force=args.force, progress=not args.quiet)
+    from .analysis.sensitivity import sensitivity_summary
+
+    print(sensitivity_summary(result))
+    return 0
+
+
+def _resolve_base(path: Path, base: str) -> Path | str:
+    candidate = path.parent / base
+    return candidate if candidate.is_file() else base
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -110,7 +149,8 @@ def _cmd_summarize(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": _cmd_run, "batch": _cmd_batch, "summarize": _cmd_summarize}
+COMMANDS = {"run": _cmd_run, "batch": _cmd_batch, "summarize": _cmd_summarize,
+            "sensitivity": _cmd_sensitivity}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -171,3 +171,43 @@ def save_run_figures(df: pd.DataFrame, folder: str | Path) -> list[Path]:
         atomic_write_bytes(path, buf.getvalue())
         paths.append(path)
     return paths
+
+
+def plot_sobol_bars(indices: pd.DataFrame, ax: Axes | None = None) -> Axes:
+    """Horizontal bars of first-order and total indices with confidence whiskers.
+
+    ``indices`` holds one output's rows (``label``, ``index``, ``value``, ``conf``); any of
+    S1/ST/delta/pawn_median present are drawn side by side.
+    """
+    ax = _ax(ax)
+    kinds = [k for k in ("S1", "ST", "delta", "pawn_median") if k in set(indices["index"])]
+    labels = list(dict.fromkeys(indices["label"]))
+    y = np.arange(len(labels))
+    h = 0.8 / max(len(kinds), 1)
+    for k, kind in enumerate(kinds):
+        d = indices[indices["index"] == kind].set_index("label").reindex(labels)
+        err = d["conf"].to_numpy(float)
+        ax.barh(y + (k - (len(kinds) - 1) / 2) * h, d["value"].to_numpy(float), h,
+                xerr=np.where(np.isfinite(err), err, 0.0), capsize=2, label=kind)
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.axvline(0, color="black", lw=0.5)
+    ax.set_xlabel("sensitivity index (whiskers: 95% confidence)")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_morris(indices: pd.DataFrame, ax: Axes | None = None) -> Axes:
+    """Morris screening: mu* against sigma, one labelled point per factor."""
+    ax = _ax(ax)
+    mu = indices[indices["index"] == "mu_star"].set_index("label")
+    sigma = indices[indices["index"] == "sigma"].set_index("label").reindex(mu.index)
+    ax.errorbar(mu["value"], sigma["value"], xerr=mu["conf"].fillna(0.0), fmt="o", ms=4,
+                capsize=2)
+    for label, x, yv in zip(mu.index, mu["value"], sigma["value"], strict=True):
+        ax.annotate(label, (x, yv), fontsize=7, xytext=(3, 3), textcoords="offset points")
+    top = float(max(mu["value"].max(), sigma["value"].max(), 1e-12))
+    ax.plot([0, top], [0, top], color="grey", lw=0.5, ls="--")
+    ax.set_xlabel("mu* (mean absolute elementary effect)")
+    ax.set_ylabel("sigma (interactions, non-linearity)")
+    return ax

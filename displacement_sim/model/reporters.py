@@ -52,6 +52,7 @@ METRICS: dict[str, str] = {
     "displaced_cumulative": "Displacements by automation since the start (people)",
     "displaced_reemployed": "Workers ever displaced who are employed now (people)",
     "displaced_reemployed_share": "Share of workers ever displaced who are employed now",
+    "displaced_unemployed": "Workers ever displaced who are unemployed now (people)",
     "separations": "Ordinary separations this month (people)",
     "hires": "Hires this month (people)",
     "hires_displaced": "Hires of workers ever displaced this month (people)",
@@ -159,6 +160,8 @@ def compute_metrics(model: DisplacementModel) -> dict[str, np.ndarray]:
     n_disp = np.bincount(d_e, minlength=n_e).astype(float)
     reemp = np.bincount(d_e, weights=d_emp, minlength=n_e)
     out["displaced_reemployed"] = reemp * W
+    out["displaced_unemployed"] = np.bincount(d_e, weights=status[d_idx] == UNEMPLOYED,
+                                              minlength=n_e) * W
     out["displaced_reemployed_share"] = _ratio(reemp, n_disp)
     out["mean_wage_usd"] = _ratio(wages[:, EMPLOYED], emp)
     rr = model._param("policy", "benefits", "replacement_rate")[d_e]

@@ -1,0 +1,544 @@
+"""Global sensitivity analysis with SALib, through the batch executors and results store.
+
+Stochasticity. Every sample point is run with the same replicate seeds (common random numbers:
+the seed of replicate r is the same at every point), and each outcome is the mean over
+replicates. The replicate-to-replicate variance left in that mean is reported for each outcome
+as ``noise_share`` = (mean within-point variance / replicates) / variance of the point means:
+indices smaller than about that share cannot be told from noise.
+
+Convergence. Indices are computed again on the first quarter and half of the sample (valid
+sub-samples for Sobol/Saltelli, Morris trajectories and Latin hypercube rows); a factor is
+flagged ``unconverged`` when its main index moves by more than ``convergence_tolerance``
+between N/2 and N, or its confidence interval is wider than twice that.
+
+References
+----------
+Saltelli, A. et al. (2010). Variance based sensitivity analysis of model output. Design and
+estimator for the total sensitivity index. Comput. Phys. Commun. 181, 259-270.
+doi:10.1016/j.cpc.2009.09.018
+Morris, M. D. (1991). Factorial sampling plans for preliminary computational experiments.
+Technometrics 33(2), 161-174. doi:10.1080/00401706.1991.10484804
+Saltelli, A., Tarantola, S. & Chan, K. (1999). A quantitative model-independent method for
+global sensitivity analysis of model output (eFAST). Technometrics 41(1), 39-56.
+doi:10.1080/00401706.1999.10485594
+Pianosi, F. & Wagener, T. (2015). A simple and efficient method for global sensitivity analysis
+based on cumulative distribution functions (PAWN). Environ. Model. Softw. 67, 1-11.
+doi:10.1016/j.envsoft.2015.01.004
+Borgonovo, E. (2007). A new uncertainty importance measure (delta). Reliab. Eng. Syst. Saf.
+92(6), 771-784. doi:10.1016/j.ress.2006.04.015
+Herman, J. & Usher, W. (2017). SALib: an open-source Python library for sensitivity analysis.
+J. Open Source Softw. 2(9), 97. doi:10.21105/joss.00097
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field, ValidationError, model_validator
+from SALib.analyze import delta as delta_analyze
+from SALib.analyze import fast as fast_analyze
+from SALib.analyze import morris as morris_analyze
+from SALib.analyze import pawn as pawn_analyze
+from SALib.analyze import sobol as sobol_analyze
+from SALib.sample import fast_sampler, latin
+from SALib.sample import morris as morris_sample
+from SALib.sample import sobol as sobol_sample
+
+from ..config import ISO3, Strict
+from ..errors import ScenarioError
+from ..scenarios import format_validation_error, load_scenario, read_toml, with_updates
+from .factors import Factor, row_updates, salib_problem, scale_sample
+from .outputs import NEEDS_REFERENCE, OUTCOMES, cost_per_additional, needed_columns, outcome
+
+Method = Literal["sobol", "morris", "fast", "pawn", "delta"]
+Outcome = Literal[
+    "peak_unemployment_rate", "unemployment_rate_horizon", "displaced_unemployment_months",
+    "reemployed_within_12m", "long_term_unemployment_share", "programme_cost_usd",
+    "displaced_reemployed", "displaced_cumulative", "cost_per_additional_reemployed",
+]
+
+
+class OutputSpec(Strict):
+    """One analysed outcome."""
+
+    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_]+$")]
+    outcome: Outcome
+    economy: ISO3 | Literal["all"] = "all"
+
+
+class AnalysisFile(Strict):
+    """A validated sensitivity-analysis file."""
+
+    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    description: str = ""
+    base: str
+    """The base scenario file (relative to the analysis file) or name."""
+    economies: list[ISO3] | None = None
+    years: Annotated[int, Field(ge=1, le=100)] | None = None
+    workers_per_agent: Annotated[float, Field(gt=0)] | None = None
+    min_agents_per_economy: Annotated[int, Field(ge=10)] | None = None
+    method: Method = "sobol"
+    n: Annotated[int, Field(ge=4)] = 64
+    """Base sample size: Saltelli N, Morris trajectories, eFAST N per factor, LHS rows."""
+    replicates: Annotated[int, Field(ge=1)] = 2
+    seed: Annotated[int, Field(ge=0)] = 0
+    second_order: bool = False
+    morris_levels: Annotated[int, Field(ge=2)] = 4
+    convergence_tolerance: Annotated[float, Field(gt=0)] = 0.05
+    reference: dict[str, Any] = Field(default_factory=lambda: {
+        "policy.capacity_building.share_of_gdp": 0.0, "policy.capacity_building.amount_usd": 0.0,
+        "policy.hiring_subsidy.share_of_wage": 0.0, "regional_centre.enabled": False})
+    """Updates that switch programmes off, for outcomes against a reference run."""
+    factor: Annotated[list[Factor], Field(min_length=2)]
+    output: Annotated[list[OutputSpec], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _check(self) -> AnalysisFile:
+        names = [f.name for f in self.factor]
+        if len(set(names)) != len(names):
+            raise ValueError("factor names must be unique")
+        if len({o.name for o in self.output}) != len(self.output):
+            raise ValueError("output names must be unique")
+        if self.method == "sobol" and self.n & (self.n - 1):
+            raise ValueError(f"sobol needs n to be a power of 2, got {self.n}")
+        if self.second_order and self.method != "sobol":
+            raise ValueError("second_order applies to method = 'sobol' only")
+        if self.method == "fast" and self.n <= 4 * 4 ** 2:
+            raise ValueError("fast needs n > 64 (4 M^2 with M = 4)")
+        return self
+
+    @property
+    def needs_reference(self) -> bool:
+        """Whether an outcome compares with a reference run."""
+        return any(o.outcome in NEEDS_REFERENCE for o in self.output)
+
+
+def load_analysis(path: str | Path) -> tuple[AnalysisFile, Path]:
+    """Read and validate an analysis file."""
+    path = Path(path)
+    raw = read_toml(path)
+    try:
+        spec = AnalysisFile.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(str(path), exc)) from None
+    return spec, path
+
+
+# ----------------------------------------------------------------------- sampling
+
+
+def _salib_seed(seed: int, tag: str) -> int:
+    """A non-zero seed for SALib (some of its functions treat 0 as 'no seed')."""
+    state = np.random.SeedSequence(seed, spawn_key=(sum(tag.encode()),)).generate_state(1)
+    return int(state[0] % (2**31 - 2)) + 1
+
+
+def draw_sample(spec: AnalysisFile) -> np.ndarray:
+    """The unit-hypercube sample of the analysis (rows x factors)."""
+    problem = salib_problem(spec.factor, use_groups=spec.method in ("sobol", "morris"))
+    seed = _salib_seed(spec.seed, "sample")
+    if spec.method == "sobol":
+        return sobol_sample.sample(problem, spec.n, calc_second_order=spec.second_order,
+                                   seed=seed)
+    if spec.method == "morris":
+        return morris_sample.sample(problem, spec.n, num_levels=spec.morris_levels, seed=seed)
+    if spec.method == "fast":
+        return fast_sampler.sample(problem, spec.n, seed=seed)
+    return latin.sample(problem, spec.n, seed=seed)
+
+
+def _rows_for(spec: AnalysisFile, fraction: float, n_rows: int) -> int | None:
+    """Rows of the first ``fraction`` of the sample, where that is a valid sub-sample."""
+    d = len(spec.factor)
+    n = int(spec.n * fraction)
+    if spec.method == "sobol":
+        if n < 2:
+            return None
+        groups = len({f.group or f.name for f in spec.factor})
+        k = groups if any(f.group for f in spec.factor) else d
+        per = 2 * k + 2 if spec.second_order else k + 2
+        return n * per
+    if spec.method == "morris":
+        groups = len({f.group or f.name for f in spec.factor})
+        per = (groups if any(f.group for f in spec.factor) else d) + 1
+        return n * per if n >= 2 else None
+    if spec.method == "fast":
+        return n_rows if fraction == 1.0 else None
+    return n if n >= 8 else None
+
+
+def analyze(spec: AnalysisFile, unit: np.ndarray, y: np.ndarray) -> pd.DataFrame:
+    """Indices of one outcome: tidy rows ``factor, index, value, conf``."""
+    problem = salib_problem(spec.factor, use_groups=spec.method in ("sobol", "morris"))
+    seed = _salib_seed(spec.seed, "analyze")
+    rows: list[dict[str, Any]] = []
+    names = problem.get("groups") and list(dict.fromkeys(problem["groups"])) or problem["names"]
+    if spec.method == "sobol":
+        res = sobol_analyze.analyze(problem, y, calc_second_order=spec.second_order, seed=seed)
+        for i, name in enumerate(names):
+            for idx in ("S1", "ST"):
+                rows.append({"factor": name, "index": idx, "value": res[idx][i],
+                             "conf": res[f"{idx}_conf"][i]})
+        if spec.second_order:
+            for i, a in enumerate(names):
+                for j in range(i + 1, len(names)):
+                    rows.append({"factor": f"{a} x {names[j]}", "index": "S2",
+                                 "value": res["S2"][i, j], "conf": res["S2_conf"][i, j]})
+    elif spec.method == "morris":
+        res = morris_analyze.analyze(problem, unit, y, num_levels=spec.morris_levels,
+                                     seed=seed)
+        for i, name in enumerate(res["names"]):
+            rows.append({"factor": name, "index": "mu_star", "value": res["mu_star"][i],
+                         "conf": res["mu_star_conf"][i]})
+            rows.append({"factor": name, "index": "sigma", "value": res["sigma"][i],
+                         "conf": np.nan})
+    elif spec.method == "fast":
+        res = fast_analyze.analyze(problem, y, seed=seed)
+        for i, name in enumerate(names):
+            for idx in ("S1", "ST"):
+                rows.append({"factor": name, "index": idx, "value": res[idx][i],
+                             "conf": res[f"{idx}_conf"][i]})
+    elif spec.method == "delta":
+        res = delta_analyze.analyze(problem, unit, y, seed=seed)
+        for i, name in enumerate(names):
+            rows.append({"factor": name, "index": "delta", "value": res["delta"][i],
+                         "conf": res["delta_conf"][i]})
+            rows.append({"factor": name, "index": "S1", "value": res["S1"][i],
+                         "conf": res["S1_conf"][i]})
+    else:
+        res = pawn_analyze.analyze(problem, unit, y, seed=seed)
+        for i, name in enumerate(names):
+            rows.append({"factor": name, "index": "pawn_median", "value": res["median"][i],
+                         "conf": np.nan})
+    return pd.DataFrame(rows)
+
+
+MAIN_INDEX = {"sobol": "ST", "fast": "ST", "morris": "mu_star", "delta": "delta",
+              "pawn": "pawn_median"}
+
+
+def convergence(spec: AnalysisFile, unit: np.ndarray, y: np.ndarray) -> pd.DataFrame:
+    """Indices at N/4, N/2 and N, and a flag for unconverged factors."""
+    frames = []
+    for frac in (0.25, 0.5, 1.0):
+        rows = _rows_for(spec, frac, len(y))
+        if rows is None or rows > len(y):
+            continue
+        try:
+            d = analyze(spec, unit[:rows], y[:rows])
+        except (ValueError, ZeroDivisionError, IndexError):
+            continue
+        d["n"] = int(spec.n * frac)
+        frames.append(d)
+    if not frames:
+        return pd.DataFrame(columns=["factor", "index", "value", "conf", "n", "unconverged"])
+    out = pd.concat(frames, ignore_index=True)
+    main = out[out["index"] == MAIN_INDEX[spec.method]]
+    wide = main.pivot_table(index="factor", columns="n", values="value")
+    scale = 1.0
+    if spec.method == "morris":
+        scale = max(float(main["value"].abs().max()), 1e-12)
+    tol = spec.convergence_tolerance
+    ns = sorted(wide.columns)
+    unconverged = pd.Series(False, index=wide.index)
+    if len(ns) >= 2:
+        unconverged |= (wide[ns[-1]] - wide[ns[-2]]).abs() / scale > tol
+    last = main[main["n"] == ns[-1]].set_index("factor")["conf"]
+    unconverged |= (last.reindex(wide.index) / scale).fillna(0) > 2 * tol
+    out["unconverged"] = out["factor"].map(unconverged).fillna(False).astype(bool)
+    return out
+
+
+# ----------------------------------------------------------------------- evaluation
+
+Evaluator = Callable[[AnalysisFile, np.ndarray], dict[str, np.ndarray]]
+"""Maps (spec, scaled sample rows x factors) to outcome name -> (rows x replicates) array."""
+
+
+@dataclass
+class SensitivityResult:
+    """What an analysis produced (all tidy tables)."""
+
+    spec: AnalysisFile
+    unit: np.ndarray
+    sample: np.ndarray
+    outcomes: dict[str, np.ndarray]
+    indices: pd.DataFrame
+    convergence: pd.DataFrame
+    noise: pd.DataFrame
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def model_evaluator(out: Path, executor: str = "processes", n_workers: int | None = None,
+                    scheduler: str | None = None, force: bool = False,
+                    progress: bool = True, base_dir: Path | None = None) -> Evaluator:
+    """An evaluator that runs the model through the batch executors into ``out/runs``."""
+    from ..batch import manifest_for, run_specs
+    from ..executors import make_executor
+    from ..runner import make_specs
+    from ..store import ResultsStore
+
+    def evaluate(spec: AnalysisFile, sample: np.ndarray) -> dict[str, np.ndarray]:
+        base_ref = spec.base
+        p = Path(base_ref)
+        if base_dir is not None and not p.is_absolute() and (base_dir / p).is_file():
+            base_ref = str(base_dir / p)
+        overrides = {"economies": spec.economies, "years": spec.years,
+                     "workers_per_agent": spec.workers_per_agent,
+                     "min_agents_per_economy": spec.min_agents_per_economy}
+        base = load_scenario(base_ref, **overrides)
+        point_runs: list[list[str]] = []
+        ref_runs: list[list[str]] = []
+        specs: dict[str, Any] = {}
+        for row in sample:
+            params = {f.name: float(v) for f, v in zip(spec.factor, row, strict=True)}
+            variant = with_updates(base, row_updates(spec.factor, row), f"{spec.name} sample")
+            runs = make_specs(variant, spec.replicates, spec.seed, params, label=spec.name,
+                              common_random_numbers=True)
+            point_runs.append([r.run_id for r in runs])
+            specs.update({r.run_id: r for r in runs})
+            if spec.needs_reference:
+                ref = with_updates(variant, spec.reference, f"{spec.name} reference")
+                rruns = make_specs(ref, spec.replicates, spec.seed, params,
+                                   label=f"{spec.name}-ref", common_random_numbers=True)
+                ref_runs.append([r.run_id for r in rruns])
+                specs.update({r.run_id: r for r in rruns})
+        unique = list(specs.values())
+        store = ResultsStore(out / "runs")
+        store.open(manifest_for(spec.name, unique, spec.seed, spec.model_dump(mode="json")),
+                   force=force)
+        with make_executor(executor, n_workers, scheduler) as ex:  # type: ignore[arg-type]
+            summary = run_specs(unique, store, ex, progress, desc=spec.name)
+        if summary["failed"]:
+            failed = store.failed()
+            raise ScenarioError(f"{len(failed)} model runs failed, e.g. "
+                                f"{next(iter(failed.items()))}; see {store.errors}")
+        base_outcomes = sorted({o.outcome for o in spec.output} - set(NEEDS_REFERENCE)
+                               | {b for o in spec.output for b in NEEDS_REFERENCE.get(
+                                   o.outcome, ())})
+        cols = needed_columns([o.outcome for o in spec.output])
+        cache: dict[str, dict[tuple[str, str], float]] = {}
+        economies = {o.economy for o in spec.output}
+        for run_id in specs:
+            df = pd.read_parquet(store.parts / f"{run_id}.parquet", columns=cols)
+            cache[run_id] = {(name, e): outcome(df, name, e) for name in base_outcomes
+                             for e in economies}
+        result: dict[str, np.ndarray] = {}
+        for o in spec.output:
+            vals = np.empty((len(sample), spec.replicates))
+            for i, ids in enumerate(point_runs):
+                for r, rid in enumerate(ids):
+                    if o.outcome in NEEDS_REFERENCE:
+                        cost_n, gain_n = NEEDS_REFERENCE[o.outcome]
+                        ref = ref_runs[i][r]
+                        vals[i, r] = cost_per_additional(
+                            cache[rid][(cost_n, o.economy)], cache[ref][(cost_n, o.economy)],
+                            cache[rid][(gain_n, o.economy)], cache[ref][(gain_n, o.economy)])
+                    else:
+                        vals[i, r] = cache[rid][(o.outcome, o.economy)]
+            result[o.name] = vals
+        return result
+
+    return evaluate
+
+
+def run_sensitivity(spec: AnalysisFile | str | Path, out: str | Path | None = None,
+                    evaluator: Evaluator | None = None, executor: str = "processes",
+                    n_workers: int | None = None, scheduler: str | None = None,
+                    force: bool = False, progress: bool = True) -> SensitivityResult:
+    """Sample, evaluate (resumably, in parallel), analyse and write a sensitivity analysis.
+
+    Parameters
+    ----------
+    spec : an analysis file path or a validated ``AnalysisFile``.
+    out : results folder (default ``outputs/<name>``).
+    evaluator : replaces the model (tests use the Ishigami function); default: the model
+        through the batch executors.
+
+    Returns
+    -------
+    A :class:`SensitivityResult`; the tables and plots are also written under ``out``.
+    """
+    from ..batch import OUTPUT_DIR
+
+    base_dir = None
+    if not isinstance(spec, AnalysisFile):
+        spec, path = load_analysis(spec)
+        base_dir = path.parent
+    out = Path(out) if out is not None else OUTPUT_DIR / spec.name
+    unit = draw_sample(spec)
+    sample = scale_sample(spec.factor, unit)
+    if evaluator is None:
+        evaluator = model_evaluator(out, executor, n_workers, scheduler, force, progress,
+                                    base_dir)
+    outcomes = evaluator(spec, sample)
+    result = analyse_outcomes(spec, unit, sample, outcomes)
+    write_sensitivity(result, out)
+    return result
+
+
+def analyse_outcomes(spec: AnalysisFile, unit: np.ndarray, sample: np.ndarray,
+                     outcomes: dict[str, np.ndarray]) -> SensitivityResult:
+    """Indices, convergence and noise for every outcome (replicate means analysed)."""
+    idx_frames, conv_frames, noise_rows = [], [], []
+    skipped: dict[str, str] = {}
+    by_name = {o.name: o for o in spec.output}
+    for name, vals in outcomes.items():
+        o = by_name[name]
+        y = np.nanmean(vals, axis=1) if vals.size else vals
+        if not np.all(np.isfinite(y)):
+            bad = int((~np.isfinite(y)).sum())
+            skipped[name] = (f"{bad} of {len(y)} sample points have no value (e.g. no extra "
+                             "worker re-employed, or no displacement): not analysed")
+            continue
+        total = float(np.var(y, ddof=1)) if len(y) > 1 else 0.0
+        within = float(np.nanmean(np.var(vals, axis=1, ddof=1))) if vals.shape[1] > 1 \
+            else float("nan")
+        noise = within / vals.shape[1] / total if total > 0 else float("nan")
+        noise_rows.append({"output": name, "outcome": o.outcome, "economy": o.economy,
+                           "variance_of_point_means": total,
+                           "mean_replicate_variance": within, "noise_share": noise})
+        if total == 0:
+            skipped[name] = "the outcome does not vary across the sample: not analysed"
+            continue
+        d = analyze(spec, unit, y)
+        d.insert(0, "output", name)
+        d.insert(1, "economy", o.economy)
+        idx_frames.append(d)
+        c = convergence(spec, unit, y)
+        c.insert(0, "output", name)
+        c.insert(1, "economy", o.economy)
+        conv_frames.append(c)
+    labels = {f.name: f.display for f in spec.factor}
+    indices = pd.concat(idx_frames, ignore_index=True) if idx_frames else pd.DataFrame()
+    if not indices.empty:
+        indices["label"] = indices["factor"].map(labels).fillna(indices["factor"])
+        indices["method"] = spec.method
+        indices["n"] = spec.n
+        indices["replicates"] = spec.replicates
+    conv = pd.concat(conv_frames, ignore_index=True) if conv_frames else pd.DataFrame()
+    return SensitivityResult(spec, unit, sample, outcomes, indices, conv,
+                             pd.DataFrame(noise_rows), skipped)
+
+
+# ----------------------------------------------------------------------- writing
+
+
+def write_sensitivity(result: SensitivityResult, out: str | Path) -> list[Path]:
+    """Write indices, convergence, noise, the sample, plots and a Markdown summary."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    from ..plots import plot_morris, plot_sobol_bars
+    from ..store import atomic_write_bytes, atomic_write_text
+
+    out = Path(out)
+    spec = result.spec
+    paths: list[Path] = []
+
+    def table(df: pd.DataFrame, name: str) -> None:
+        atomic_write_text(out / f"{name}.csv", df.to_csv(index=False))
+        buf = io.BytesIO()
+        df.to_parquet(buf, index=False)
+        atomic_write_bytes(out / f"{name}.parquet", buf.getvalue())
+        paths.extend([out / f"{name}.csv", out / f"{name}.parquet"])
+
+    sample = pd.DataFrame(result.sample, columns=[f.name for f in spec.factor])
+    for name, vals in result.outcomes.items():
+        sample[name] = np.nanmean(vals, axis=1)
+    table(sample, "sample")
+    table(result.indices, "indices")
+    table(result.convergence, "convergence")
+    table(result.noise, "noise")
+    figures = out / "figures"
+    for name in result.indices["output"].unique() if not result.indices.empty else []:
+        d = result.indices[result.indices["output"] == name]
+        fig = plt.figure(figsize=(7, 0.45 * len(spec.factor) + 1.6))
+        ax = fig.add_subplot()
+        if spec.method == "morris":
+            plot_morris(d, ax=ax)
+        else:
+            plot_sobol_bars(d, ax=ax)
+        ax.set_title(f"{name} ({d['economy'].iloc[0]}): {spec.method}, N = {spec.n}, "
+                     f"{spec.replicates} replicates", fontsize=9)
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=110)
+        plt.close(fig)
+        atomic_write_bytes(figures / f"{name}.png", buf.getvalue())
+        paths.append(figures / f"{name}.png")
+    md = sensitivity_summary(result)
+    atomic_write_text(out / "summary.md", md)
+    atomic_write_text(out / "analysis.json", json.dumps(spec.model_dump(mode="json"), indent=2))
+    paths.append(out / "summary.md")
+    return paths
+
+
+def _top(d: pd.DataFrame, index: str, k: int = 3) -> list[tuple[str, float, float]]:
+    sel = d[d["index"] == index].sort_values("value", ascending=False).head(k)
+    return list(zip(sel["label"], sel["value"], sel["conf"], strict=True))
+
+
+def sensitivity_summary(result: SensitivityResult) -> str:
+    """A short Markdown summary: what drives each outcome, with caveats."""
+    spec = result.spec
+    main = MAIN_INDEX[spec.method]
+    lines = [f"# Sensitivity analysis: {spec.name}", "",
+             spec.description or "", "",
+             f"Method **{spec.method}**, base sample N = {spec.n}, {len(result.sample)} sample "
+             f"points x {spec.replicates} replicates (common random numbers), base scenario "
+             f"`{spec.base}`.", "",
+             "| factor | path | distribution | bounds | economies |", "|---|---|---|---|---|"]
+    for f in spec.factor:
+        lines.append(f"| {f.display} | `{f.path}` | {f.distribution} | {f.bounds[0]:g} to "
+                     f"{f.bounds[1]:g} | {', '.join(f.economies) if f.economies else 'all'} |")
+    lines += ["", "## What drives each outcome", ""]
+    noise = result.noise.set_index("output") if not result.noise.empty else pd.DataFrame()
+    for o in spec.output:
+        if o.name in result.skipped:
+            lines.append(f"- **{o.name}** ({o.economy}): {result.skipped[o.name]}.")
+            continue
+        d = result.indices[result.indices["output"] == o.name]
+        top = _top(d, main)
+        drivers = "; ".join(f"{lab} {main} = {v:.2f}" + (f" ± {c:.2f}" if np.isfinite(c) else "")
+                            for lab, v, c in top)
+        ns = noise.loc[o.name, "noise_share"] if o.name in noise.index else float("nan")
+        conv = result.convergence
+        unconv = sorted(set(conv[(conv["output"] == o.name) & conv["unconverged"]]["factor"])
+                        ) if not conv.empty else []
+        note = f" Replicate noise is {100 * ns:.0f}% of the variance" if np.isfinite(ns) else ""
+        if np.isfinite(ns):
+            note += ": indices below that are not distinguishable from noise."
+        if unconv:
+            note += f" Not converged at this N: {', '.join(unconv)}."
+        lines.append(f"- **{o.name}** ({o.outcome}, {o.economy}): {drivers}.{note}")
+    lines += ["", "Tables: `indices.csv`, `convergence.csv`, `noise.csv`, `sample.csv`; "
+              "plots in `figures/`.", ""]
+    return "\n".join(lines)
+
+
+def ishigami(x: np.ndarray, a: float = 7.0, b: float = 0.1) -> np.ndarray:
+    """The Ishigami function on rows of x in [-pi, pi]^3 (known Sobol indices).
+
+    References
+    ----------
+    Ishigami, T. & Homma, T. (1990). An importance quantification technique in uncertainty
+    analysis for computer models. ISUMA '90. doi:10.1109/ISUMA.1990.151285
+    """
+    return np.sin(x[:, 0]) + a * np.sin(x[:, 1]) ** 2 + b * x[:, 2] ** 4 * np.sin(x[:, 0])
+
+
+def ishigami_indices(a: float = 7.0, b: float = 0.1) -> dict[str, Sequence[float]]:
+    """Analytic first-order and total Sobol indices of the Ishigami function."""
+    v1 = 0.5 * (1 + b * np.pi**4 / 5) ** 2
+    v2 = a**2 / 8
+    v13 = b**2 * np.pi**8 * (1 / 18 - 1 / 50)
+    v = v1 + v2 + v13
+    return {"S1": [v1 / v, v2 / v, 0.0], "ST": [(v1 + v13) / v, v2 / v, v13 / v]}

@@ -226,7 +226,9 @@ def run_scenario(scenario: Scenario | str | Path, out: str | Path | None = None,
     """Run the replicates of one scenario into ``out`` (default ``outputs/<scenario name>``)."""
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    specs = make_specs(scenario, replicates)
+    # Common random numbers: replicate r of any scenario gets the same seed, so two scenarios
+    # run with the same master seed are paired run by run.
+    specs = make_specs(scenario, replicates, common_random_numbers=True)
     store = ResultsStore(out or OUTPUT_DIR / scenario.name)
     definition = {"scenario": scenario.model_dump(mode="json"), "replicates": len(specs)}
     store.open(manifest_for(scenario.name, specs, scenario.seed, definition), force=force)

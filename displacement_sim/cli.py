@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     sens.add_argument("--replicates", type=int, help="override replicates per sample point")
     sens.add_argument("--years", type=int, help="override the horizon")
     sens.add_argument("--workers-per-agent", type=float, help="override the scale")
+    sens.add_argument("--economies", help="override the economies (comma-separated ISO3)")
     _add_executor_options(sens)
     return parser
 
@@ -70,7 +71,9 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
 
     spec, path = load_analysis(args.file)
     updates = {k: v for k, v in {"n": args.n, "replicates": args.replicates, "years": args.years,
-                                 "workers_per_agent": args.workers_per_agent}.items()
+                                 "workers_per_agent": args.workers_per_agent,
+                                 "economies": args.economies.split(",") if args.economies
+                                 else None}.items()
                if v is not None}
     if updates:
         from pydantic import ValidationError

@@ -48,8 +48,9 @@ class SCurve(Strict):
     """An imposed adoption path: a logistic share of automatable work automated over time."""
 
     target_share: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.5
-    """Share of automatable work automated by ``target_year`` (McKinsey 2017 midpoint scenario:
-    about half of today's work activities automated by 2055)."""
+    """Share of firms (so, with ``depth`` = 1, of automatable work) that have adopted by
+    ``target_year``. Reading McKinsey (2017)'s midpoint, about half of today's work activities
+    automated by 2055, as half of the automatable work by 2055 is an interpretation."""
     target_year: int = 2055
     """Calendar year at which ``target_share`` is reached (McKinsey 2017: 2055 +/- 20 years)."""
     duration_years: Positive = 20.0
@@ -80,8 +81,9 @@ class Automation(Strict):
     threshold_sigma: NonNeg = 0.5
     """Assumption. Log-sd of firms' adoption thresholds (lognormal, median 1)."""
     adoption_hazard: Share = 0.02
-    """Assumption. Monthly chance that a firm for which automation pays adopts, at full digital
-    readiness and no imitation."""
+    """Assumption. Monthly adoption rate of a firm for which automation pays, at readiness 1
+    (universal internet use and world-average robot density) and no imitation. Readiness is not
+    capped: it exceeds 1 where robot density is above the world's."""
     imitation: NonNeg = 2.0
     """Assumption. Bass-style imitation: hazard multiplier per unit share of adopters in the firm's
     sector and economy."""
@@ -283,9 +285,12 @@ class Scenario(Strict):
             except ValidationError as exc:
                 err = exc.errors()[0]
                 path = ".".join(str(p) for p in err["loc"])
-                raise ValueError(
-                    f"economy.{iso}.{path}: {err['msg']} (got {err.get('input')!r})"
-                ) from None
+                msg = err["msg"]
+                if err["type"] == "extra_forbidden":
+                    msg = "unknown key (check the spelling; see docs/scenarios.md for the keys)"
+                got = "" if err["type"] in ("extra_forbidden", "missing") else \
+                    f" (got {err.get('input')!r})"
+                raise ValueError(f"economy.{iso}.{path}: {msg}{got}") from None
         if len(set(self.economies)) != len(self.economies):
             raise ValueError("economies lists an economy twice")
         return self

@@ -90,6 +90,9 @@ def format_validation_error(source: str, exc: ValidationError) -> str:
             loc = loc[1:]
         path = ".".join(loc) or "(top level)"
         msg = err["msg"]
+        if not loc and msg.startswith("Value error, economy."):
+            # An economy override: the validator puts the key path first.
+            path, _, msg = msg.removeprefix("Value error, ").partition(": ")
         if err["type"] == "extra_forbidden":
             msg = "unknown key (check the spelling; see docs/scenarios.md for the keys)"
         elif err["type"] == "missing":

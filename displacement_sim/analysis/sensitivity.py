@@ -33,6 +33,7 @@ J. Open Source Softw. 2(9), 97. doi:10.21105/joss.00097
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,6 +92,8 @@ class AnalysisFile(Strict):
     second_order: bool = False
     morris_levels: Annotated[int, Field(ge=2)] = 4
     convergence_tolerance: Annotated[float, Field(gt=0)] = 0.05
+    resamples: Annotated[int, Field(ge=2)] = 100
+    """Bootstrap resamples for confidence intervals (Sobol, Morris, eFAST, delta)."""
     reference: dict[str, Any] = Field(default_factory=lambda: {
         "policy.capacity_building.share_of_gdp": 0.0, "policy.capacity_building.amount_usd": 0.0,
         "policy.hiring_subsidy.share_of_wage": 0.0, "regional_centre.enabled": False})
@@ -180,7 +183,8 @@ def analyze(spec: AnalysisFile, unit: np.ndarray, y: np.ndarray) -> pd.DataFrame
     rows: list[dict[str, Any]] = []
     names = problem.get("groups") and list(dict.fromkeys(problem["groups"])) or problem["names"]
     if spec.method == "sobol":
-        res = sobol_analyze.analyze(problem, y, calc_second_order=spec.second_order, seed=seed)
+        res = sobol_analyze.analyze(problem, y, calc_second_order=spec.second_order, seed=seed,
+                                     num_resamples=spec.resamples)
         for i, name in enumerate(names):
             for idx in ("S1", "ST"):
                 rows.append({"factor": name, "index": idx, "value": res[idx][i],
@@ -192,25 +196,26 @@ def analyze(spec: AnalysisFile, unit: np.ndarray, y: np.ndarray) -> pd.DataFrame
                                  "value": res["S2"][i, j], "conf": res["S2_conf"][i, j]})
     elif spec.method == "morris":
         res = morris_analyze.analyze(problem, unit, y, num_levels=spec.morris_levels,
-                                     seed=seed)
+                                     seed=seed, num_resamples=spec.resamples)
         for i, name in enumerate(res["names"]):
             rows.append({"factor": name, "index": "mu_star", "value": res["mu_star"][i],
                          "conf": res["mu_star_conf"][i]})
             rows.append({"factor": name, "index": "sigma", "value": res["sigma"][i],
                          "conf": np.nan})
     elif spec.method == "fast":
-        res = fast_analyze.analyze(problem, y, seed=seed)
+        with warnings.catch_warnings():  # SALib warns that FAST CIs are indicative only
+            warnings.simplefilter("ignore", UserWarning)
+            res = fast_analyze.analyze(problem, y, seed=seed, num_resamples=spec.resamples)
         for i, name in enumerate(names):
             for idx in ("S1", "ST"):
                 rows.append({"factor": name, "index": idx, "value": res[idx][i],
                              "conf": res[f"{idx}_conf"][i]})
     elif spec.method == "delta":
-        res = delta_analyze.analyze(problem, unit, y, seed=seed)
+        res = delta_analyze.analyze(problem, unit, y, seed=seed, method="delta",
+                                    num_resamples=spec.resamples)
         for i, name in enumerate(names):
-            rows.append({"factor": name, "index": "delta", "value": res["delta"][i],
-                         "conf": res["delta_conf"][i]})
-            rows.append({"factor": name, "index": "S1", "value": res["S1"][i],
-                         "conf": res["S1_conf"][i]})
+            rows.append({"factor": name, "index": "delta", "value": res["delta_balanced"][i],
+                         "conf": res["delta_balanced_conf"][i]})
     else:
         res = pawn_analyze.analyze(problem, unit, y, seed=seed)
         for i, name in enumerate(names):

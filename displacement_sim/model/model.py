@@ -207,6 +207,9 @@ class DisplacementModel(mesa.Model):
             norm = np.linalg.norm(m, axis=1)
             self.sector_similarity[e] = (m @ m.T) / np.maximum(np.outer(norm, norm), 1e-12)
         self.base_skill_req = self.sector_skill_req.copy()
+        rel = self.skill_wage[w.economy, w.skill]
+        self.wage_norm = (np.bincount(w.economy, weights=rel, minlength=self.n_economies)
+                          / np.maximum(np.bincount(w.economy, minlength=self.n_economies), 1))
 
     def _build_firms(self) -> None:
         rng = self.streams["init"]
@@ -604,7 +607,7 @@ class DisplacementModel(mesa.Model):
         w.firm[hired] = firm
         w.sector[hired] = (cell % N_SECTORS).astype(np.uint8)
         he = w.economy[hired]
-        rel = self.skill_wage[he, w.skill[hired]] / self._skill_wage_norm()[he]
+        rel = self.skill_wage[he, w.skill[hired]] / self.wage_norm[he]
         w.wage[hired] = (self.wage_level[he] * rel).astype(np.float32)
         months = self._param("policy", "hiring_subsidy", "months")[he]
         subsidised = (w.displaced_month[hired] >= 0) & (sub[success][keep] > 0) & (months > 0)
@@ -616,15 +619,6 @@ class DisplacementModel(mesa.Model):
         vac = vac_cell.ravel()
         left = np.where(vac > 0, np.maximum(vac - filled, 0.0) / np.where(vac > 0, vac, 1.0), 0.0)
         self.firm_vacancies *= np.repeat(left, F)
-
-    def _skill_wage_norm(self) -> np.ndarray:
-        """Mean relative wage at the start, per economy, so the mean wage is the wage level."""
-        if not hasattr(self, "_wage_norm"):
-            w = self.workers
-            rel = self.skill_wage[w.economy, w.skill]
-            self._wage_norm = (np.bincount(w.economy, weights=rel, minlength=self.n_economies)
-                               / np.bincount(w.economy, minlength=self.n_economies))
-        return self._wage_norm
 
     def _exits(self) -> None:
         rng = self.streams["exits"]

@@ -41,7 +41,8 @@ METRICS: dict[str, str] = {
     "unemployment_rate_incl_training": "(Unemployed + trainees) / labour force",
     "unemployment_rate_urban": "Unemployment rate of urban workers",
     "unemployment_rate_rural": "Unemployment rate of rural workers",
-    "long_term_unemployed_share": "Share of the unemployed unemployed for 12 months or more",
+    "long_term_unemployed_share": "Share of the unemployed unemployed for at least "
+                                  "labour_market.long_term_months (default 12)",
     "median_unemployment_months": "Median months in the current unemployment spell",
     **{f"employment_{s}": f"Employment in ISIC group {s} (people)" for s in SECTORS},
     "vacancies": "Open vacancies (jobs)",
@@ -167,8 +168,7 @@ def compute_metrics(model: DisplacementModel) -> dict[str, np.ndarray]:
     rr = model._param("policy", "benefits", "replacement_rate")[d_e]
     max_m = model._param("policy", "benefits", "max_months")[d_e]
     d_status = status[d_idx]
-    searching = (d_status == UNEMPLOYED) | (d_status == TRAINING)
-    paid = searching & (w.months_in_status[d_idx] < max_m)
+    paid = (d_status == UNEMPLOYED) & (w.months_in_status[d_idx] < max_m)
     income = np.where(d_emp, w.wage[d_idx], np.where(paid, rr * w.wage[d_idx], 0.0))
     loss = w.wage_before_displacement[d_idx] - income
     out["displaced_income_loss_usd"] = np.bincount(d_e, weights=loss, minlength=n_e) * W

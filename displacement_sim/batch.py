@@ -101,17 +101,26 @@ def sweep_points(sweep: Sweep) -> list[dict[str, Any]]:
     return [dict(zip(keys, c, strict=True)) for c in combos]
 
 
-def expand_batch(batch: BatchFile, base_dir: Path) -> list[RunSpec]:
-    """All run specs of a batch, in a stable order. Validates every scenario variant."""
+def expand_batch(batch: BatchFile, base_dir: Path, source: str = "<batch>") -> list[RunSpec]:
+    """All run specs of a batch, in a stable order. Validates every scenario variant.
+
+    ``source`` (the batch file) prefixes every error message.
+    """
     specs: list[RunSpec] = []
     overrides = {"years": batch.years, "economies": batch.economies,
                  "workers_per_agent": batch.workers_per_agent}
     for ref in batch.scenarios:
         path = Path(ref) if Path(ref).is_absolute() else base_dir / ref
-        scenario = load_scenario(path if path.is_file() else ref, **overrides)
+        try:
+            scenario = load_scenario(path if path.is_file() else ref, **overrides)
+        except ScenarioError as exc:
+            raise ScenarioError(f"{source}: key 'scenarios': {ref!r} ({path}): {exc}") from None
         for point in sweep_points(batch.sweep):
-            variant = with_updates(scenario, point, f"{ref} with sweep {point}") if point \
-                else scenario
+            try:
+                variant = with_updates(scenario, point, f"{ref} with sweep {point}") if point \
+                    else scenario
+            except ScenarioError as exc:
+                raise ScenarioError(f"{source}: key 'sweep.parameters': {exc}") from None
             specs.extend(make_specs(variant, batch.replicates, batch.seed, point,
                                     common_random_numbers=batch.common_random_numbers))
     ids = [s.run_id for s in specs]
@@ -209,7 +218,7 @@ def run_batch(batch: str | Path | BatchFile, out: str | Path | None = None,
         bf, path = load_batch_file(batch)
         base = path.parent
         definition = bf.model_dump(mode="json")
-    specs = expand_batch(bf, base)
+    specs = expand_batch(bf, base, str(batch) if not isinstance(batch, BatchFile) else bf.name)
     store = ResultsStore(out or OUTPUT_DIR / bf.name)
     store.open(manifest_for(bf.name, specs, bf.seed, definition), force=force)
     with make_executor(executor, n_workers, scheduler) as ex:  # type: ignore[arg-type]

@@ -111,6 +111,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     store, summary = run_scenario(scenario, out=args.out, executor=args.executor,
                                   n_workers=args.n_workers, scheduler=args.scheduler,
                                   force=args.force, progress=not args.quiet)
+    failed = store.failed()
+    for run_id, err in sorted(failed.items()):
+        print(f"  failed: {run_id}: {err}", file=sys.stderr)
+    if not store.done():
+        print(f"no run succeeded; errors are in {store.errors}", file=sys.stderr)
+        return 1
     df = store.read()
     write_run_summary(df, store.root)
     if not args.no_figures:

@@ -17,9 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .constants import ASEAN, ECONOMIES, SECTORS
 
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNeg = Annotated[float, Field(ge=0.0)]
-Positive = Annotated[float, Field(gt=0.0)]
+# Numbers are strict: a TOML boolean is not taken as 0 or 1 (an int is still taken as a float).
+Share = Annotated[float, Field(ge=0.0, le=1.0, strict=True)]
+NonNeg = Annotated[float, Field(ge=0.0, strict=True)]
+Positive = Annotated[float, Field(gt=0.0, strict=True)]
 ISO3 = Literal["BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "VNM", "USA"]
 SectorCode = Literal["A", "B", "C", "DE", "F", "G", "HJ", "I", "K", "LMN", "O", "P", "Q", "RSTU"]
 
@@ -47,11 +48,11 @@ class Strict(BaseModel):
 class SCurve(Strict):
     """An imposed adoption path: a logistic share of automatable work automated over time."""
 
-    target_share: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.5
+    target_share: Annotated[float, Field(gt=0.0, lt=1.0, strict=True)] = 0.5
     """Share of firms (so, with ``depth`` = 1, of automatable work) that have adopted by
     ``target_year``. Reading McKinsey (2017)'s midpoint, about half of today's work activities
     automated by 2055, as half of the automatable work by 2055 is an interpretation."""
-    target_year: int = 2055
+    target_year: Annotated[int, Field(strict=True)] = 2055
     """Calendar year at which ``target_share`` is reached (McKinsey 2017: 2055 +/- 20 years)."""
     duration_years: Positive = 20.0
     """Years from 10% to 90% of saturation (McKinsey 2017: 8-28 years, recalled)."""
@@ -133,7 +134,7 @@ class LabourMarket(Strict):
     """Assumption. Rise of a sector's skill requirement per unit share of its work automated."""
     duration_decay_per_year: NonNeg = 0.3
     """Assumption. Search effectiveness falls by exp(-decay * years unemployed)."""
-    long_term_months: Annotated[int, Field(ge=1)] = 12
+    long_term_months: Annotated[int, Field(ge=1, strict=True)] = 12
     """Months after which unemployment counts as long-term (ILO convention: 12 months)."""
     long_term_exit_rate: Share = 0.02
     """Assumption. Monthly chance that a long-term unemployed worker leaves the labour force."""
@@ -149,7 +150,7 @@ class LabourMarket(Strict):
 class Training(Strict):
     """Reskilling programme mechanics."""
 
-    duration_months: Annotated[int, Field(ge=1, le=60)] = 12
+    duration_months: Annotated[int, Field(ge=1, le=60, strict=True)] = 12
     """OECD (2019): moving a high-risk worker to a low/medium-risk occupation takes about a year."""
     base_completion: Share = 0.7
     """Assumption. Completion probability of a medium-skill trainee with digital access."""
@@ -175,7 +176,7 @@ class CapacityBuilding(Strict):
     0.5-2% of GDP at the lower bound)."""
     amount_usd: NonNeg = 0.0
     """Annual spending in USD, added to ``share_of_gdp`` times GDP."""
-    years_active: Annotated[int, Field(ge=0)] | None = None
+    years_active: Annotated[int, Field(ge=0, strict=True)] | None = None
     """Years from the start during which the programme enrols (default: the whole run)."""
     cost_per_trainee_usd: Positive | None = None
     """Override of the cost per trainee (default: ``training.cost_share_of_gdp_per_capita``)."""
@@ -190,7 +191,7 @@ class Benefits(Strict):
 
     replacement_rate: Share = 0.0
     """Benefit as a share of the last wage."""
-    max_months: Annotated[int, Field(ge=0)] = 0
+    max_months: Annotated[int, Field(ge=0, strict=True)] = 0
     """Months of entitlement from the start of a spell."""
     search_elasticity: NonNeg = 0.5
     """Assumption. Search intensity falls by this times the replacement rate while paid."""
@@ -200,7 +201,7 @@ class HiringSubsidy(Strict):
     """A subsidy to employers who hire a displaced worker."""
 
     share_of_wage: Share = 0.0
-    months: Annotated[int, Field(ge=0)] = 12
+    months: Annotated[int, Field(ge=0, strict=True)] = 12
     hiring_effect: NonNeg = 1.0
     """Assumption. A displaced applicant's hiring chance rises by ``1 + effect * share``."""
 
@@ -213,7 +214,7 @@ class Policy(Strict):
     hiring_subsidy: HiringSubsidy = HiringSubsidy()
     automation_tax: NonNeg = 0.0
     """Tax on automation spending: raises the cost of automating by this share."""
-    tech_transfer: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    tech_transfer: Annotated[float, Field(ge=0.0, lt=1.0, strict=True)] = 0.0
     """Technology transfer: lowers the cost of automating by this share."""
 
 
@@ -256,18 +257,18 @@ class Scenario(Strict):
 
     name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
     description: str = ""
-    economies: tuple[ISO3, ...] = ECONOMIES  # type: ignore[assignment]
-    start_year: int | None = None
+    economies: Annotated[tuple[ISO3, ...], Field(min_length=1)] = ECONOMIES  # type: ignore
+    start_year: Annotated[int, Field(strict=True)] | None = None
     """Start year (default: the latest year that is not an ILO projection)."""
-    years: Annotated[int, Field(ge=1, le=100)] = 10
+    years: Annotated[int, Field(ge=1, le=100, strict=True)] = 10
     workers_per_agent: Positive = 5000.0
     """People one worker agent stands for (an upper bound; see ``min_agents_per_economy``)."""
-    min_agents_per_economy: Annotated[int, Field(ge=10)] = 2000
+    min_agents_per_economy: Annotated[int, Field(ge=10, strict=True)] = 2000
     """Small economies get a finer scale so that each has at least this many agents."""
-    firms_per_sector: Annotated[int, Field(ge=1, le=1000)] = 25
-    seed: Annotated[int, Field(ge=0)] = 20_261_127
+    firms_per_sector: Annotated[int, Field(ge=1, le=1000, strict=True)] = 25
+    seed: Annotated[int, Field(ge=0, strict=True)] = 20_261_127
     """Master seed."""
-    replicates: Annotated[int, Field(ge=1)] = 1
+    replicates: Annotated[int, Field(ge=1, strict=True)] = 1
     regional_centre: RegionalCentre = RegionalCentre()
     defaults: EconomySettings = EconomySettings()
     """Settings for every economy (TOML: the top-level sections ``[automation]`` etc.)."""

@@ -68,13 +68,33 @@ def _bounded(submit: Callable[[Any], Future], wait_fn: Callable, items: Iterable
             yield fut.result()
 
 
+def _exit_with_parent(parent_pid: int, interval: float = 1.0) -> None:
+    """Worker initialiser: end this worker when the coordinator that started it is gone.
+
+    A SIGKILLed coordinator cannot shut its pool down; without this, workers would block for
+    ever writing results to a pipe that no one reads.
+    """
+    import threading
+    import time
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
 class ProcessExecutor(Executor):
     """Local worker processes (spawn context), one per core by default."""
 
     def __init__(self, n_workers: int | None = None) -> None:
         self.n_workers = n_workers or os.cpu_count() or 1
         self._pool = ProcessPoolExecutor(max_workers=self.n_workers,
-                                         mp_context=multiprocessing.get_context("spawn"))
+                                         mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=_exit_with_parent,
+                                         initargs=(os.getpid(),))
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -106,7 +126,7 @@ class DaskExecutor(Executor):
                                              threads_per_worker=1, processes=True,
                                              dashboard_address=None)
                 self._client = Client(self._cluster)
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError) as exc:
             if self._cluster is not None:
                 self._cluster.close()
             raise ExecutorError(f"cannot reach the Dask scheduler {scheduler!r}: {exc}") from None
@@ -132,6 +152,8 @@ class DaskExecutor(Executor):
 def make_executor(name: ExecutorName = "processes", n_workers: int | None = None,
                   scheduler: str | None = None) -> Executor:
     """Build an executor by name; a ``scheduler`` address implies ``dask``."""
+    if n_workers is not None and n_workers < 1:
+        raise ExecutorError(f"--workers must be at least 1, got {n_workers}")
     if scheduler:
         return DaskExecutor(n_workers, scheduler)
     if name == "sequential" or (name == "processes" and n_workers == 1):

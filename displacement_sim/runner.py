@@ -90,12 +90,14 @@ def run_one(spec: RunSpec) -> pd.DataFrame:
     df = model.results()
     df.insert(0, "run_id", spec.run_id)
     df.insert(1, "scenario", spec.name)
-    df.insert(2, "variant", spec.variant)
-    df.insert(3, "replicate", np.int32(spec.replicate))
-    df.insert(4, "seed", np.int64(spec.seed))
+    df.insert(2, "replicate", np.int32(spec.replicate))
+    df.insert(3, "seed", np.int64(spec.seed))
+    df.insert(len(KEY_COLUMNS), "variant", spec.variant)
     pos = list(df.columns).index("year") + 1
     for i, (path, value) in enumerate(sorted(spec.params.items())):
-        df.insert(pos + i, path, value)
+        # Numbers are written as float64 so that every part of a sweep has one column type.
+        numeric = isinstance(value, int | float) and not isinstance(value, bool)
+        df.insert(pos + i, path, float(value) if numeric else value)
     return df
 
 

@@ -677,6 +677,8 @@ class DisplacementModel(mesa.Model):
         """The collected indicators: one row per economy and month (a pandas DataFrame)."""
         df = self.datacollector.get_agenttype_vars_dataframe(Economy).reset_index()
         df = df.rename(columns={"Step": "step", "iso3": "economy"}).drop(columns=["AgentID"])
+        df["step"] = df["step"].astype(np.int32)
+        df.insert(0, "economy", df.pop("economy"))
         df.insert(2, "year", self.start_year + df["step"] / 12.0)
         return df
 

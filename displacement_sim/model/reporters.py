@@ -168,7 +168,8 @@ def compute_metrics(model: DisplacementModel) -> dict[str, np.ndarray]:
     rr = model._param("policy", "benefits", "replacement_rate")[d_e]
     max_m = model._param("policy", "benefits", "max_months")[d_e]
     d_status = status[d_idx]
-    paid = (d_status == UNEMPLOYED) & (w.months_in_status[d_idx] < max_m)
+    # Metrics are read after the month's clock tick: entitled while months - 1 < max_months.
+    paid = (d_status == UNEMPLOYED) & (w.months_in_status[d_idx] <= max_m)
     income = np.where(d_emp, w.wage[d_idx], np.where(paid, rr * w.wage[d_idx], 0.0))
     loss = w.wage_before_displacement[d_idx] - income
     out["displaced_income_loss_usd"] = np.bincount(d_e, weights=loss, minlength=n_e) * W

@@ -62,7 +62,34 @@ def build_parser() -> argparse.ArgumentParser:
     sens.add_argument("--workers-per-agent", type=float, help="override the scale")
     sens.add_argument("--economies", help="override the economies (comma-separated ISO3)")
     _add_executor_options(sens)
+    cal = sub.add_parser("calibrate", help="calibrate economies against labour statistics")
+    cal.add_argument("file", type=Path, help="calibration file, e.g. calibration/calibration.toml")
+    cal.add_argument("--economies", help="comma-separated ISO3 codes (default: the file's)")
+    cal.add_argument("--train-until", type=int,
+                     help="fit on years up to YEAR; score later years out of sample")
+    cal.add_argument("--out", type=Path, help="folder for candidate runs and tables")
+    cal.add_argument("--params-dir", type=Path,
+                     help="where <ISO3>.toml goes (default calibration/calibrated)")
+    _add_executor_options(cal)
     return parser
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from .analysis.calibration import calibrate
+
+    economies = args.economies.split(",") if args.economies else None
+    fitted = calibrate(args.file, economies, args.train_until, out=args.out,
+                       executor=args.executor, n_workers=args.n_workers,
+                       scheduler=args.scheduler, progress=not args.quiet,
+                       params_dir=args.params_dir)
+    for iso, cal in fitted.items():
+        unident = cal.uncertainty_.loc[~cal.uncertainty_["identified"], "parameter"].tolist()
+        print(f"{iso}: loss {cal.loss_:.4g}; " + ", ".join(
+            f"{k} = {v:.4g}" for k, v in cal.best_params_.items())
+            + (f"; not identified: {', '.join(unident)}" if unident else ""))
+        if cal.out_of_sample_ is not None:
+            print(cal.out_of_sample_.to_string(index=False))
+    return 0
 
 
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
@@ -159,7 +186,7 @@ def _cmd_summarize(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": _cmd_run, "batch": _cmd_batch, "summarize": _cmd_summarize,
-            "sensitivity": _cmd_sensitivity}
+            "sensitivity": _cmd_sensitivity, "calibrate": _cmd_calibrate}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -79,6 +79,11 @@ class Automation(Strict):
     capita) to this power: 1 if automation cost is all traded at world prices, 0 if all local."""
     cost_decline_per_year: Share = 0.07
     """Assumption. Annual fall of automation cost (learning curve)."""
+    cost_reference_year: Annotated[int, Field(strict=True)] = 2023
+    """Calendar year at which ``cost_ratio_usa`` holds; other start years move along the
+    learning curve, so runs from 2000 and from 2023 share one cost path."""
+    sector_hazard: dict[SectorCode, NonNeg] = Field(default_factory=dict)
+    """Assumption. Adoption-hazard multiplier by sector (default 1 everywhere)."""
     threshold_sigma: NonNeg = 0.5
     """Assumption. Log-sd of firms' adoption thresholds (lognormal, median 1)."""
     adoption_hazard: Share = 0.02
@@ -109,6 +114,12 @@ class Automation(Strict):
 
 class LabourMarket(Strict):
     """Separations, openings and matching (del Rio-Chanona et al. 2021, monthly)."""
+
+    structural_trend: dict[SectorCode, Annotated[float, Field(ge=-0.5, le=0.5, strict=True)]] = \
+        Field(default_factory=dict)
+    """Structural change apart from automation: relative annual growth of labour demand by
+    sector (log points a year; default 0). Total demand is kept constant, so only the mix
+    shifts. Calibrated per economy (calibration/calibrated/<ISO3>.toml)."""
 
     separation_rate: Share = _per_month(0.016)
     """delta_u of del Rio-Chanona et al. (2021), 0.016 per 6.75 weeks, as a monthly rate. Capped per

@@ -4,7 +4,8 @@ A scenario file has top-level settings (``name``, ``years``, ...), parameter sec
 to every economy (``[automation]``, ``[labour_market]``, ``[training]``, ``[policy]``,
 ``[exposure]``), per-economy overrides (``[economy.VNM.policy.capacity_building]``) and
 optionally ``extends = "baseline.toml"`` (a path relative to the file), whose tables it
-overrides key by key. This module knows nothing of Mesa.
+overrides key by key; ``extends`` may also list several files, merged in order (the
+calibrated parameters of each economy, for example). This module knows nothing of Mesa.
 """
 
 from __future__ import annotations
@@ -56,17 +57,23 @@ def load_raw(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
         chain = " -> ".join(str(p) for p in (*_seen, path))
         raise ScenarioError(f"{path}: key 'extends': circular ({chain})")
     raw = read_toml(path)
-    parent = raw.pop("extends", None)
-    if parent is None:
+    parents = raw.pop("extends", None)
+    if parents is None:
         return raw
-    if not isinstance(parent, str):
-        raise ScenarioError(f"{path}: key 'extends': expected a path string, got {parent!r}")
-    parent_path = resolve_path(parent, path.parent)
-    if not parent_path.is_file():
-        raise ScenarioError(f"{path}: key 'extends': file not found: {parent}")
-    base = load_raw(parent_path, (*_seen, path))
-    base.pop("name", None)
-    base.pop("description", None)
+    if isinstance(parents, str):
+        parents = [parents]
+    if not isinstance(parents, list) or not all(isinstance(p, str) for p in parents):
+        raise ScenarioError(f"{path}: key 'extends': expected a path or a list of paths, "
+                            f"got {parents!r}")
+    base: dict[str, Any] = {}
+    for parent in parents:  # later parents win, then the file's own keys
+        parent_path = resolve_path(parent, path.parent)
+        if not parent_path.is_file():
+            raise ScenarioError(f"{path}: key 'extends': file not found: {parent}")
+        layer = load_raw(parent_path, (*_seen, path))
+        layer.pop("name", None)
+        layer.pop("description", None)
+        base = deep_merge(base, layer)
     return deep_merge(base, raw)
 
 

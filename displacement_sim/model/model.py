@@ -123,7 +123,17 @@ class DisplacementModel(mesa.Model):
                                                                      "wage_gap_elasticity")
         tax = p("policy", "automation_tax")
         transfer = p("policy", "tech_transfer")
-        self.cost_ratio0 = p("automation", "cost_ratio_usa") * wage_gap * (1 + tax) * (1 - transfer)
+        years_from_ref = self.start_year - p("automation", "cost_reference_year")
+        along_curve = (1.0 - p("automation", "cost_decline_per_year")) ** years_from_ref
+        self.cost_ratio0 = (p("automation", "cost_ratio_usa") * along_curve * wage_gap
+                            * (1 + tax) * (1 - transfer))
+        self.sector_hazard = np.ones((n, N_SECTORS))
+        self.structural_trend = np.zeros((n, N_SECTORS))
+        for e, s in enumerate(self.settings):
+            for code, value in s.automation.sector_hazard.items():
+                self.sector_hazard[e, SECTORS.index(code)] = value
+            for code, value in s.labour_market.structural_trend.items():
+                self.structural_trend[e, SECTORS.index(code)] = value
         robots = np.array([pr.robot_density for pr in self.profiles])
         world_robots = self._world_robot_density()
         internet = np.array([pr.internet_share for pr in self.profiles])
@@ -318,6 +328,7 @@ class DisplacementModel(mesa.Model):
         for arr in self.flows.values():
             arr[:] = 0.0
         self._adopt_and_displace()
+        self._structural_change()
         self._create_jobs()
         self._churn()
         self._train()
@@ -350,7 +361,8 @@ class DisplacementModel(mesa.Model):
         if "endogenous" in modes:
             profitable = self._cost_ratio()[fe] < self.firm_threshold
             hazard = market.adoption_hazard(
-                profitable, self._param("automation", "adoption_hazard")[fe],
+                profitable, self._param("automation", "adoption_hazard")[fe]
+                * self.sector_hazard[fe, fs],
                 self.readiness[fe], self._param("automation", "imitation")[fe],
                 adopted_share[fe * N_SECTORS + fs])
             endo = np.array([m == "endogenous" for m in modes])[fe]
@@ -433,6 +445,17 @@ class DisplacementModel(mesa.Model):
         w.set_status(idx, UNEMPLOYED)
         self.flows["displaced"] += self._per_economy(idx)
         np.subtract.at(self.firm_employment, w.firm[idx], 1.0)
+
+    def _structural_change(self) -> None:
+        """Shift the mix of target demand by the sectors' relative trends (total unchanged)."""
+        if not self.structural_trend.any():
+            return
+        fe, fs = self.firm_economy, self.firm_sector
+        growth = np.exp(self.structural_trend / 12.0)[fe, fs]
+        before = np.bincount(fe, weights=self.firm_target, minlength=self.n_economies)
+        target = self.firm_target * growth
+        after = np.bincount(fe, weights=target, minlength=self.n_economies)
+        self.firm_target = target * (before / np.maximum(after, 1e-12))[fe]
 
     def _create_jobs(self) -> None:
         lag = self._param("automation", "creation_lag_months")[:, None]

@@ -200,6 +200,8 @@ class Calibrator:
     random_state : seed of the optimiser (default ``config.seed``); the same value gives the
         same fit.
     progress : show a progress bar with the best loss so far.
+    observations : target series to fit instead of the data (one row per year, columns as
+        ``SERIES_INDICATORS``): for recovery tests on synthetic data.
 
     Attributes
     ----------
@@ -215,8 +217,10 @@ class Calibrator:
     def __init__(self, config: CalibrationFile | str | Path, economy: str,
                  out: str | Path | None = None, executor: str = "processes",
                  n_workers: int | None = None, scheduler: str | None = None,
-                 random_state: int | None = None, progress: bool = True) -> None:
+                 random_state: int | None = None, progress: bool = True,
+                 observations: pd.DataFrame | None = None) -> None:
         self.config = config
+        self.observations = observations
         self.economy = economy
         self.out = out
         self.executor = executor
@@ -248,7 +252,8 @@ class Calibrator:
                 firms_per_sector=cfg.firms_per_sector)
         except ScenarioError as exc:
             raise CalibrationError(f"calibration base scenario: {exc}") from None
-        self._obs = observed(self.economy, cfg.start_year, cfg.end_year)
+        self._obs = (observed(self.economy, cfg.start_year, cfg.end_year)
+                     if self.observations is None else self.observations)
         self._train_years = [y for y in self._obs.index if y <= cfg.fit_until]
         root = Path(self.out) if self.out else OUTPUT_DIR / "calibration" / cfg.name
         self._store = ResultsStore(root / self.economy)

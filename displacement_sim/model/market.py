@@ -201,3 +201,17 @@ def urban_rural_rates(national: float, rural_share: float, rural_ratio: float
         return u, rural_ratio * u
     rural = (national - (1.0 - rural_share)) / rural_share if rural_share > 0 else 1.0
     return 1.0, float(np.clip(rural, 0.0, 1.0))
+
+
+def largest_remainder(shares: np.ndarray, total: int) -> np.ndarray:
+    """Whole counts summing to ``total`` in proportion to ``shares`` (Hamilton's method).
+
+    Used to start the population on the data's sector x occupation mix exactly (up to one
+    agent per cell), rather than with sampling noise.
+    """
+    exact = np.asarray(shares, dtype=float) / np.sum(shares) * total
+    counts = np.floor(exact).astype(np.int64)
+    short = int(total - counts.sum())
+    if short > 0:
+        counts[np.argsort(-(exact - counts), kind="stable")[:short]] += 1
+    return counts

@@ -178,7 +178,8 @@ class DisplacementModel(mesa.Model):
             n = hi - lo
             sl = slice(lo, hi)
             joint = pr.sector_occupation / pr.sector_occupation.sum()
-            cell = rng.choice(joint.size, size=n, p=joint.ravel())
+            cell = rng.permutation(np.repeat(np.arange(joint.size),
+                                             market.largest_remainder(joint.ravel(), n)))
             sector, occ = np.divmod(cell, n_occ)
             w.economy[sl] = e
             w.sector[sl] = sector

@@ -78,6 +78,10 @@ METRICS: dict[str, str] = {
        f"{k} months after displacement" for k in COHORT_MONTHS for name in _COHORT_STATES},
     **{f"cohort_{k}m_size": f"Workers displaced at least {k} months ago (people)"
        for k in COHORT_MONTHS},
+    **{f"trainee_{k}m_employed": f"Of workers whose training started exactly {k} months "
+       "before this month, share employed at the end of this month" for k in COHORT_MONTHS},
+    **{f"trainee_{k}m_size": f"Workers whose training started exactly {k} months before this "
+       "month (people)" for k in COHORT_MONTHS},
 }
 """Every reported indicator and its meaning (also the columns of the results table)."""
 
@@ -182,6 +186,20 @@ def compute_metrics(model: DisplacementModel) -> dict[str, np.ndarray]:
         counts = np.bincount(d_e[ready] * 4 + cs, minlength=n_e * 4).reshape(n_e, 4)
         for name, code in _COHORT_STATES.items():
             out[f"cohort_{m}m_{name}"] = _ratio(counts[:, code].astype(float), size)
+    # Trainees by months since the start of their programme (each worker trains at most once):
+    # this month's cohorts only, so no state is kept. Pooling the months of a run gives the
+    # share employed k months after the start of training (analysis.compare).
+    first = np.int16(max(model.month - COHORT_MONTHS[-1], 0))
+    t_idx = np.flatnonzero(w.training_start >= first)
+    t_since = model.month - w.training_start[t_idx].astype(np.int64)
+    t_e = w.economy[t_idx].astype(np.int64)
+    t_emp = status[t_idx] == EMPLOYED
+    for m in COHORT_MONTHS:
+        at = t_since == m
+        size = np.bincount(t_e[at], minlength=n_e).astype(float)
+        out[f"trainee_{m}m_size"] = size * W
+        out[f"trainee_{m}m_employed"] = _ratio(
+            np.bincount(t_e[at], weights=t_emp[at], minlength=n_e), size)
     missing = set(METRICS) - set(out)
     if missing:  # pragma: no cover - guards the METRICS table against drift
         raise RuntimeError(f"metrics not computed: {sorted(missing)}")

@@ -1,0 +1,144 @@
+"""Calibration: recovery of known parameters, reproducibility, out-of-sample scoring, errors."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from displacement_sim.analysis.calibration import (
+    CalibrationFile,
+    Calibrator,
+    load_calibration_file,
+    observed,
+    score_out_of_sample,
+    simulated,
+)
+from displacement_sim.cli import main
+from displacement_sim.errors import CalibrationError
+from displacement_sim.model import DisplacementModel
+from displacement_sim.scenarios import load_scenario, with_updates
+
+TRUTH = {"trend_agriculture": -0.06, "trend_industry": 0.03}
+
+
+def _cfg(**kw):
+    base = {
+        "name": "test", "base": "no_active_policy", "start_year": 2012, "end_year": 2020,
+        "min_agents_per_economy": 1500, "firms_per_sector": 5, "replicates": 1, "seed": 3,
+        "popsize": 6, "maxiter": 8, "tol": 0.0,
+        "parameter": [
+            {"name": "trend_agriculture", "path": "labour_market.structural_trend.A",
+             "bounds": [-0.12, 0.04]},
+            {"name": "trend_industry", "path": "labour_market.structural_trend.C",
+             "bounds": [-0.06, 0.08]},
+        ],
+        "target": [{"series": "share_agriculture", "scale": 2.0},
+                   {"series": "share_industry", "scale": 2.0}],
+    }
+    base.update(kw)
+    return CalibrationFile.model_validate(base)
+
+
+def _synthetic(cfg, params, seed=99):
+    s = load_scenario(cfg.base, economies=["VNM"], start_year=cfg.start_year,
+                      years=cfg.end_year - cfg.start_year + 1, workers_per_agent=1e12,
+                      min_agents_per_economy=cfg.min_agents_per_economy,
+                      firms_per_sector=cfg.firms_per_sector)
+    s = with_updates(s, {f"economy.VNM.labour_market.structural_trend.{k}": v
+                         for k, v in (("A", params["trend_agriculture"]),
+                                      ("C", params["trend_industry"]))})
+    m = DisplacementModel(s, seed=seed)
+    m.run_months(12 * (cfg.end_year - cfg.start_year + 1) - 1)
+    return simulated(m.results(), cfg.start_year)
+
+
+def test_recovers_known_parameters(tmp_path):
+    """Fit to data simulated with known trends (another seed): recover them
+    within 0.015 log points a year (about a tenth of each bound's width)."""
+    cfg = _cfg()
+    obs = _synthetic(cfg, TRUTH)
+    cal = Calibrator(cfg, "VNM", out=tmp_path, executor="processes", n_workers=2,
+                     progress=False, observations=obs).fit()
+    for name, truth in TRUTH.items():
+        assert cal.best_params_[name] == pytest.approx(truth, abs=0.015), cal.best_params_
+    assert cal.loss_ < 1.0
+    assert set(cal.uncertainty_["parameter"]) == set(TRUTH)
+    assert {"observed", "simulated", "sim_p05", "sim_p95"} <= set(cal.fit_.columns)
+
+
+def test_same_random_state_same_fit(tmp_path):
+    cfg = _cfg(popsize=3, maxiter=2, end_year=2015)
+    obs = _synthetic(cfg, TRUTH)
+    a = Calibrator(cfg, "VNM", out=tmp_path / "a", executor="sequential", progress=False,
+                   observations=obs, random_state=5).fit()
+    b = Calibrator(cfg, "VNM", out=tmp_path / "b", executor="sequential", progress=False,
+                   observations=obs, random_state=5).fit()
+    assert a.best_params_ == b.best_params_
+    pd.testing.assert_frame_equal(a.history_, b.history_)
+    c = Calibrator(cfg, "VNM", out=tmp_path / "a", executor="sequential", progress=False,
+                   observations=obs, random_state=6).fit()
+    assert c.history_["trend_agriculture"].tolist() != a.history_["trend_agriculture"].tolist()
+
+
+def test_refit_reads_stored_runs(tmp_path):
+    """A repeated fit finds every candidate run stored (resume / warm start)."""
+    cfg = _cfg(popsize=2, maxiter=1, end_year=2014)
+    obs = _synthetic(cfg, TRUTH)
+    Calibrator(cfg, "VNM", out=tmp_path, executor="sequential", progress=False,
+               observations=obs).fit()
+    parts = sorted((tmp_path / "VNM" / "parts").glob("*.parquet"))
+    stamps = [p.stat().st_mtime_ns for p in parts]
+    Calibrator(cfg, "VNM", out=tmp_path, executor="sequential", progress=False,
+               observations=obs).fit()
+    assert [p.stat().st_mtime_ns for p in parts] == stamps
+
+
+def test_out_of_sample_scores_against_naive_forecasts():
+    years = list(range(2010, 2020))
+    obs = [50 - 2 * i for i in range(10)]  # a straight line: the trend forecast is exact
+    fit = pd.DataFrame({"economy": "VNM", "series": "share_agriculture", "year": years,
+                        "observed": obs, "simulated": [o + 1.0 for o in obs],
+                        "sample": ["train"] * 6 + ["test"] * 4})
+    cfg = _cfg(start_year=2010, end_year=2019, train_until=2015)
+    s = score_out_of_sample(fit, cfg).iloc[0]
+    assert s["mae_model_pp"] == pytest.approx(1.0)
+    assert s["mae_trend_pp"] == pytest.approx(0.0, abs=1e-9)
+    assert s["mae_persistence_pp"] == pytest.approx(np.mean([2, 4, 6, 8]))
+    assert bool(s["beats_persistence"]) and not bool(s["beats_trend"])
+
+
+def test_observed_shares_sum_to_100():
+    df = observed("VNM", 2005, 2023)
+    total = df[["share_agriculture", "share_industry", "share_services"]].sum(axis=1)
+    np.testing.assert_allclose(total, 100.0, atol=0.01)
+    assert df.loc[2010, "share_agriculture"] == pytest.approx(48.7, abs=0.1)
+
+
+@pytest.mark.parametrize("text,key", [
+    ('name = "x"\nparameterz = []\n', "parameterz"),
+    ('name = "x"\n[[parameter]]\nname = "a"\npath = "p"\nbounds = [1, 0]\n'
+     '[[target]]\nseries = "share_industry"\n', "parameter.0"),
+    ('name = "x"\n[[parameter]]\nname = "a"\npath = "p"\nbounds = [0, 1]\n'
+     '[[target]]\nseries = "gdp"\n', "target.0.series"),
+    ('name = "x"\nstart_year = 2010\nend_year = 2020\ntrain_until = 2025\n'
+     '[[parameter]]\nname = "a"\npath = "p"\nbounds = [0, 1]\n'
+     '[[target]]\nseries = "share_industry"\n', "train_until"),
+])
+def test_bad_calibration_file_names_file_and_key(tmp_path, text, key):
+    path = tmp_path / "cal.toml"
+    path.write_text(text)
+    with pytest.raises(CalibrationError) as info:
+        load_calibration_file(path)
+    assert str(path) in str(info.value) and key in str(info.value)
+
+
+def test_bad_calibration_file_cli_exits_2(tmp_path, capsys):
+    path = tmp_path / "cal.toml"
+    path.write_text('name = "x"\nbogus = 1\n')
+    assert main(["calibrate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "bogus" in err and "Traceback" not in err
+
+
+def test_shipped_calibration_file_is_valid():
+    cfg, _ = load_calibration_file("calibration/calibration.toml")
+    assert cfg.start_year < cfg.end_year and len(cfg.parameter) >= 3

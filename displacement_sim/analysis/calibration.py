@@ -394,25 +394,35 @@ class Calibrator:
 
     def to_toml(self) -> str:
         """The fitted parameters as a scenario fragment that other scenarios can extend."""
-        cfg = self.cfg_
-        lines = [f"# Calibrated parameters for {self.economy} ({cfg.name}): fitted "
-                 f"{cfg.start_year}-{cfg.fit_until} by simulated method of moments, loss "
-                 f"{self.loss_:.4g}.",
-                 "# Written by `displacement-sim calibrate`; see docs/calibration.md.",
-                 f'name = "calibrated_{self.economy}"', ""]
-        tables: dict[str, dict[str, Any]] = {}
-        for p in cfg.parameter:
-            *section, key = p.path.split(".")
-            tables.setdefault(".".join(section), {})[key] = self.best_params_[p.name]
-        unc = self.uncertainty_.set_index("parameter")
-        for section, values in tables.items():
-            lines.append(f"[economy.{self.economy}.{section}]")
-            for key, value in values.items():
-                name = next(p.name for p in cfg.parameter if p.path == f"{section}.{key}")
-                flag = "" if unc.loc[name, "identified"] else "  # not identified by the data"
-                lines.append(f"{_toml_key(key)} = {value!r}{flag}")
-            lines.append("")
-        return "\n".join(lines)
+        return params_toml(self.economy, self.cfg_, self.uncertainty_, self.loss_)
+
+
+def params_toml(economy: str, cfg: CalibrationFile, uncertainty: pd.DataFrame,
+                loss: float) -> str:
+    """A scenario fragment ``[economy.<ISO3>.<section>]`` with the fitted parameters.
+
+    Parameters the data do not pin down (``identified`` false) are written as comments, so a
+    scenario that extends the file keeps their documented defaults.
+    """
+    unc = uncertainty.set_index("parameter")
+    lines = [f"# Calibrated parameters for {economy} ({cfg.name}): fitted "
+             f"{cfg.start_year}-{cfg.fit_until} by simulated method of moments, loss {loss:.4g}.",
+             "# Written by `displacement-sim calibrate`; see docs/calibration.md. Parameters",
+             "# the data do not identify are commented out: their defaults apply.",
+             f'name = "calibrated_{economy}"', ""]
+    tables: dict[str, list[str]] = {}
+    for p in cfg.parameter:
+        *section, key = p.path.split(".")
+        value = float(unc.loc[p.name, "best"])
+        line = f"{_toml_key(key)} = {value!r}"
+        if not bool(unc.loc[p.name, "identified"]):
+            line = f"# {line}  # not identified by the data"
+        tables.setdefault(".".join(section), []).append(line)
+    for section, entries in tables.items():
+        lines.append(f"[economy.{economy}.{section}]")
+        lines.extend(entries)
+        lines.append("")
+    return "\n".join(lines)
 
 
 def _toml_key(key: str) -> str:

@@ -125,7 +125,7 @@ def expand_batch(batch: BatchFile, base_dir: Path, source: str = "<batch>") -> l
                                     common_random_numbers=batch.common_random_numbers))
     ids = [s.run_id for s in specs]
     if len(set(ids)) != len(ids):
-        raise ScenarioError("two runs of the batch are identical (same scenario settings and "
+        raise ScenarioError(f"{source}: two runs of the batch are identical (same scenario settings and "
                             "replicate); check for duplicate sweep values or scenarios")
     return specs
 
@@ -172,9 +172,9 @@ def run_specs(specs: Sequence[RunSpec], store: ResultsStore, executor: Executor,
     bar = tqdm(total=len(specs), initial=summary["skipped"], desc=desc, unit="run",
                disable=not progress, dynamic_ncols=True)
     try:
-        for run_id, df, error, seconds in executor.imap_unordered(timed_run, todo):
+        for run_id, data, error, seconds in executor.imap_unordered(timed_run, todo):
             if error is None:
-                store.write_run(run_id, df)
+                store.write_run_bytes(run_id, data)
                 summary["done"] += 1
             else:
                 spec = by_id[run_id]

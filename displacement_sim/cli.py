@@ -71,6 +71,23 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--params-dir", type=Path,
                      help="where <ISO3>.toml goes (default calibration/calibrated)")
     _add_executor_options(cal)
+    cmp_ = sub.add_parser("compare", help="compare policy options against a reference; "
+                                          "writes an HTML and Markdown report")
+    cmp_.add_argument("file", type=Path,
+                      help="comparison file, e.g. scenarios/compare/reskilling_options.toml")
+    cmp_.add_argument("--out", type=Path, help="results folder (default: outputs/<name>)")
+    cmp_.add_argument("--report-dir", type=Path,
+                      help="folder for <name>.html, <name>.md and figures "
+                           "(default: <out>/report)")
+    cmp_.add_argument("--seed", type=int, help="override the master seed")
+    cmp_.add_argument("--replicates", type=int, help="override the replicates (at least 2)")
+    cmp_.add_argument("--economies", help="override the economies (comma-separated ISO3)")
+    cmp_.add_argument("--start-year", type=int, help="override the start year")
+    cmp_.add_argument("--years", type=int, help="override the horizon")
+    cmp_.add_argument("--workers-per-agent", type=float, help="override the scale")
+    cmp_.add_argument("--min-agents-per-economy", type=int,
+                      help="override the minimum agents per economy")
+    _add_executor_options(cmp_)
     return parser
 
 
@@ -185,8 +202,48 @@ def _cmd_summarize(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    import shlex
+
+    from .comparison import run_comparison
+    from .errors import RunError
+
+    overrides = {"seed": args.seed, "replicates": args.replicates,
+                 "economies": args.economies.split(",") if args.economies else None,
+                 "start_year": args.start_year, "years": args.years,
+                 "workers_per_agent": args.workers_per_agent,
+                 "min_agents_per_economy": args.min_agents_per_economy}
+    # The command that reproduces the report (executor options do not change results).
+    words = ["displacement-sim", "compare", str(args.file)]
+    for key, value in overrides.items():
+        if value is not None:
+            shown = ",".join(value) if isinstance(value, list) else f"{value:g}" if isinstance(
+                value, float) else str(value)
+            words += [f"--{key.replace('_', '-')}", shown]
+    if args.report_dir is not None:
+        words += ["--report-dir", str(args.report_dir)]
+    command = " ".join(shlex.quote(w) for w in words)
+    try:
+        result = run_comparison(args.file, out=args.out, executor=args.executor,
+                                n_workers=args.n_workers, scheduler=args.scheduler,
+                                force=args.force, progress=not args.quiet,
+                                overrides={k: v for k, v in overrides.items() if v is not None},
+                                report_dir=args.report_dir, command=command)
+    except RunError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    runs = result.runs
+    print(f"{runs['done']} runs done, {runs['skipped']} already stored, {runs['failed']} "
+          f"failed -> {result.store.root}")
+    for path in result.report[:2]:
+        print(f"report: {path}")
+    print(f"tables: {result.store.root / 'comparison'}")
+    return 0
+
+
 COMMANDS = {"run": _cmd_run, "batch": _cmd_batch, "summarize": _cmd_summarize,
-            "sensitivity": _cmd_sensitivity, "calibrate": _cmd_calibrate}
+            "sensitivity": _cmd_sensitivity, "calibrate": _cmd_calibrate,
+            "compare": _cmd_compare}
 
 
 def main(argv: list[str] | None = None) -> int:

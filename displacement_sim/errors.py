@@ -19,3 +19,7 @@ class StoreError(DisplacementSimError):
 
 class CalibrationError(DisplacementSimError):
     """A calibration file or fit is invalid."""
+
+
+class RunError(DisplacementSimError):
+    """Model runs failed; their errors are stored with the results, and a rerun retries them."""

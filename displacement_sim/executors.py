@@ -11,6 +11,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Literal
 
 from .errors import DisplacementSimError
@@ -78,21 +79,39 @@ def _exit_with_parent(parent_pid: int, interval: float = 1.0) -> None:
     import time
 
     def watch() -> None:
+        # The coordinator may not be our parent (forkserver), so ask whether it still exists.
         while True:
             time.sleep(interval)
-            if os.getppid() != parent_pid:
+            try:
+                os.kill(parent_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # pragma: no cover - the pid now belongs to someone else
                 os._exit(1)
 
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
+def _context() -> multiprocessing.context.BaseContext:
+    """A forkserver that has imported the model already (fast worker start), else spawn.
+
+    Both start workers from a clean interpreter, unlike fork; neither changes the global start
+    method.
+    """
+    try:
+        ctx = multiprocessing.get_context("forkserver")
+    except ValueError:  # pragma: no cover - platforms without forkserver
+        return multiprocessing.get_context("spawn")
+    ctx.set_forkserver_preload(["displacement_sim.runner"])
+    return ctx
+
+
 class ProcessExecutor(Executor):
-    """Local worker processes (spawn context), one per core by default."""
+    """Local worker processes (forkserver or spawn context), one per core by default."""
 
     def __init__(self, n_workers: int | None = None) -> None:
         self.n_workers = n_workers or os.cpu_count() or 1
-        self._pool = ProcessPoolExecutor(max_workers=self.n_workers,
-                                         mp_context=multiprocessing.get_context("spawn"),
+        self._pool = ProcessPoolExecutor(max_workers=self.n_workers, mp_context=_context(),
                                          initializer=_exit_with_parent,
                                          initargs=(os.getpid(),))
 
@@ -104,8 +123,12 @@ class ProcessExecutor(Executor):
             done, rest = wait(pending, return_when=FIRST_COMPLETED)
             return done, rest
 
-        yield from _bounded(lambda x: self._pool.submit(fn, x), wait_fn, items,
-                            2 * self.n_workers)
+        try:
+            yield from _bounded(lambda x: self._pool.submit(fn, x), wait_fn, items,
+                                2 * self.n_workers)
+        except BrokenProcessPool as exc:
+            raise ExecutorError(f"a worker process died ({exc}); finished runs are stored: "
+                                "run the same command again to resume") from None
 
 
 class DaskExecutor(Executor):

@@ -211,3 +211,185 @@ def plot_morris(indices: pd.DataFrame, ax: Axes | None = None) -> Axes:
     ax.set_xlabel("mu* (mean absolute elementary effect)")
     ax.set_ylabel("sigma (interactions, non-linearity)")
     return ax
+
+
+# ------------------------------------------------------------------- policy comparisons
+
+
+def option_colours(options: Sequence[str]) -> dict[str, str]:
+    """A fixed colour per option, by its position (matplotlib's default cycle)."""
+    return {o: f"C{i % 10}" for i, o in enumerate(options)}
+
+
+def _options(table: pd.DataFrame, column: str, options: Sequence[str] | None) -> list[str]:
+    present = set(table[column].unique())
+    if options is None:
+        return sorted(present)
+    return [o for o in options if o in present]
+
+
+def plot_option_fans(df: pd.DataFrame, economy: str, options: Sequence[str] | None = None,
+                     labels: dict[str, str] | None = None, reference: str | None = None,
+                     metric: str = "unemployment_rate", ax: Axes | None = None) -> Axes:
+    """Fan chart of one metric (%) for one economy, per option: mean, shaded 5-95% range.
+
+    ``df`` is a tidy results table whose ``scenario`` column names the option. The reference
+    option, if given, is drawn thicker.
+    """
+    ax = _ax(ax)
+    order = list(options) if options is not None else sorted(df["scenario"].unique())
+    colours = option_colours(order)
+    d = df[df["economy"] == economy]
+    for o in _options(d, "scenario", order):
+        g = d[d["scenario"] == o].groupby("year")[metric]
+        mean, lo, hi = g.mean() * 100.0, g.quantile(0.05) * 100.0, g.quantile(0.95) * 100.0
+        label = (labels or {}).get(o, o) + (" (reference)" if o == reference else "")
+        ax.plot(mean.index, mean.to_numpy(), color=colours[o], label=label,
+                lw=2.4 if o == reference else 1.4)
+        ax.fill_between(mean.index, lo.to_numpy(), hi.to_numpy(), color=colours[o], alpha=0.1,
+                        lw=0)
+    ax.set_ylabel("% of the labour force")
+    ax.set_xlabel("year")
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_difference_path(paths: pd.DataFrame, economy: str,
+                         options: Sequence[str] | None = None,
+                         labels: dict[str, str] | None = None, ax: Axes | None = None) -> Axes:
+    """Paired difference of a monthly share against the reference, in percentage points.
+
+    ``paths`` is ``analysis.compare.path_differences``: a line per option (mean of the paired
+    differences) with its confidence band.
+    """
+    ax = _ax(ax)
+    d = paths[paths["economy"] == economy]
+    colours = option_colours(list(options) if options is not None
+                             else sorted(d["option"].unique()))
+    for o in _options(d, "option", options):
+        p = d[d["option"] == o].sort_values("step")
+        ax.plot(p["year"], 100.0 * p["mean_difference"], color=colours[o],
+                label=(labels or {}).get(o, o), lw=1.4)
+        ax.fill_between(p["year"], 100.0 * p["ci_low"], 100.0 * p["ci_high"],
+                        color=colours[o], alpha=0.15, lw=0)
+    ax.axhline(0.0, color="black", lw=0.6)
+    ax.set_ylabel("difference, percentage points")
+    ax.set_xlabel("year")
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def _compact_number(x: float, _pos: object = None) -> str:
+    """Tick label with k, m and bn suffixes: 12,000 -> '12k'."""
+    if abs(x) >= 1e12:
+        return f"{x:.1e}"
+    for size, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
+        if abs(x) >= size:
+            return f"{x / size:,.3g}{suffix}"
+    return f"{x:,.0f}"
+
+
+def plot_cost_effectiveness(ce: pd.DataFrame, economy: str, ratio: str,
+                            options: Sequence[str] | None = None,
+                            labels: dict[str, str] | None = None, ax: Axes | None = None
+                            ) -> Axes:
+    """Horizontal bars: extra cost per unit of gain of each option, with confidence whiskers.
+
+    ``ce`` is ``analysis.compare.cost_effectiveness``. Options with no gain get no bar but the
+    words "no gain". When the gain cannot be told from zero, the interval is unbounded: the bar
+    is hatched, without whiskers, and the axis is scaled to the other bars (a longer bar is cut
+    at the edge, its value written next to it).
+    """
+    import matplotlib.ticker as mticker
+
+    ax = _ax(ax)
+    d = ce[(ce["economy"] == economy) & (ce["ratio"] == ratio)]
+    order = list(options) if options is not None else sorted(d["option"].unique())
+    colours = option_colours(order)
+    shown = _options(d, "option", order)
+    d = d.set_index("option").reindex(shown)
+    sure = d[d["status"].isin(["ok", "saves money"])]
+    unsure = d[d["status"] == "gain uncertain"]
+    # Scale to the bars and their intervals, but cut intervals longer than three times the
+    # longest bar (their ends are marked with an arrow head).
+    bars = np.abs(sure["value"].to_numpy(float))
+    limit = 3.0 * float(bars.max()) if bars.size else np.inf
+    span_values = np.clip(sure[["value", "ci_low", "ci_high"]].to_numpy(float).ravel(),
+                          -limit, limit)
+    if not np.isfinite(span_values).any():
+        span_values = np.abs(unsure["value"].to_numpy(float))
+        span_values = np.array([np.median(span_values) * 2.0]) if span_values.size else \
+            np.array([1.0])
+    span_values = span_values[np.isfinite(span_values)]
+    top = max(float(span_values.max()), 0.0) * 1.15 if span_values.size else 1.0
+    bottom = min(float(span_values.min()), 0.0) * 1.15 if span_values.size else 0.0
+    top = top if top > 0 else 0.05 * max(abs(bottom), 1.0)
+    for y, o in enumerate(shown):
+        row = d.loc[o]
+        if row["status"] == "no gain":
+            ax.text(0.0, y, "  no gain", va="center", ha="left", fontsize=8, color="grey")
+            continue
+        value = float(row["value"])
+        shown_value = min(max(value, bottom), top)
+        uncertain = row["status"] == "gain uncertain"
+        ax.barh(y, shown_value, color=colours[o], alpha=0.45 if uncertain else 0.9,
+                hatch="//" if uncertain else None, edgecolor=colours[o])
+        if uncertain:
+            ax.text(max(shown_value, 0.0), y, f"  gain uncertain ({_compact_number(value)})",
+                    va="center", ha="right" if shown_value >= 0.6 * top else "left",
+                    fontsize=7, color="dimgrey")
+        elif np.isfinite(row["ci_low"]):
+            lo, hi = max(float(row["ci_low"]), bottom), min(float(row["ci_high"]), top)
+            ax.errorbar(value, y, xerr=[[value - lo], [hi - value]], color="black", capsize=3,
+                        lw=1)
+            for end, cut, marker in ((row["ci_high"], top, ">"), (row["ci_low"], bottom, "<")):
+                if end != cut and abs(float(end)) > abs(cut) and np.sign(end) == np.sign(cut):
+                    ax.plot([cut], [y], marker=marker, color="black", ms=5, clip_on=False)
+    ax.set_yticks(range(len(shown)), [(labels or {}).get(o, o) for o in shown], fontsize=8)
+    ax.set_ylim(len(shown) - 0.5, -0.5)
+    ax.axvline(0.0, color="black", lw=0.6)
+    ax.set_xlim(bottom, top)
+    ax.xaxis.set_major_formatter(mticker.FuncFormatter(_compact_number))
+    ax.tick_params(axis="x", labelsize=8)
+    ax.grid(axis="x", alpha=0.3)
+    return ax
+
+
+def plot_programme_effect(effect: pd.DataFrame, economy: str, method: str,
+                          options: Sequence[str] | None = None,
+                          labels: dict[str, str] | None = None, ax: Axes | None = None) -> Axes:
+    """Employment effect k months after the start of training (or displacement), per option.
+
+    ``effect`` is ``analysis.compare.programme_effect``. Points are mean paired differences in
+    the share employed (percentage points), whiskers their confidence intervals, at 6, 12, 24
+    and 36 months. Options with no value (for example, no trainees) are left out.
+    """
+    ax = _ax(ax)
+    d = effect[(effect["economy"] == economy) & (effect["method"] == method)
+               & (effect["n"] > 0)]
+    order = list(options) if options is not None else sorted(d["option"].unique())
+    colours = option_colours(order)
+    shown = _options(d, "option", order)
+    months = sorted(effect["months"].unique())
+    width = 0.6 / max(len(shown), 1)
+    for i, o in enumerate(shown):
+        p = d[d["option"] == o].set_index("months").reindex(months)
+        x = np.arange(len(months)) + (i - (len(shown) - 1) / 2) * width
+        mean = 100.0 * p["mean_difference"].to_numpy(float)
+        lo = 100.0 * p["ci_low"].to_numpy(float)
+        hi = 100.0 * p["ci_high"].to_numpy(float)
+        err = np.vstack([np.where(np.isfinite(lo), mean - lo, 0.0),
+                         np.where(np.isfinite(hi), hi - mean, 0.0)])
+        ax.errorbar(x, mean, yerr=err, fmt="o-", color=colours[o], capsize=2, ms=4, lw=1,
+                    label=(labels or {}).get(o, o))
+    if not shown:
+        ax.text(0.5, 0.5, "no value for any option\n(no trainees)", transform=ax.transAxes,
+                ha="center", va="center", color="grey")
+    # A difference of shares lies within +-100 points; wider intervals (few pairs) are cut.
+    low, high = ax.get_ylim()
+    ax.set_ylim(max(low, -100.0), min(high, 100.0))
+    ax.set_xticks(range(len(months)), [f"{m} months" for m in months])
+    ax.axhline(0.0, color="black", lw=0.6)
+    ax.set_ylabel("difference in share employed,\npercentage points")
+    ax.grid(axis="y", alpha=0.3)
+    return ax

@@ -7,6 +7,7 @@ its replicate number and its seed. Specs pickle, so every executor can ship them
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import time
 from dataclasses import dataclass, field
@@ -24,8 +25,16 @@ KEY_COLUMNS: tuple[str, ...] = ("run_id", "scenario", "replicate", "seed", "econ
 
 
 def scenario_key(scenario: Scenario) -> str:
-    """Hash of everything that makes runs of a scenario differ, except seed and replicates."""
-    data = scenario.model_dump(mode="json", exclude={"seed", "replicates"})
+    """Hash of everything that makes runs of a scenario differ, except seed and replicates.
+
+    Each simulated economy enters through its resolved, validated settings, so ``0`` and
+    ``0.0`` in an override, or an override of an economy that is not simulated, do not change
+    the key.
+    """
+    data = scenario.model_dump(mode="json", exclude={"seed", "replicates", "economy",
+                                                     "defaults"})
+    data["settings"] = {iso: scenario.settings_for(iso).model_dump(mode="json")
+                        for iso in scenario.economies}
     text = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -101,13 +110,23 @@ def run_one(spec: RunSpec) -> pd.DataFrame:
     return df
 
 
-def timed_run(spec: RunSpec) -> tuple[str, pd.DataFrame | None, str | None, float]:
-    """Run a spec, catching its error: ``(run_id, frame or None, error or None, seconds)``.
+def to_parquet_bytes(df: pd.DataFrame) -> bytes:
+    """A run's table as Parquet bytes (encoded where the run ran, to spare the coordinator)."""
+    buf = io.BytesIO()
+    df.to_parquet(buf, index=False)
+    return buf.getvalue()
 
-    Executors call this, so that one failing run is recorded and does not stop the others.
+
+def timed_run(spec: RunSpec) -> tuple[str, bytes | None, str | None, float]:
+    """Run a spec, catching its error: ``(run_id, Parquet bytes or None, error or None,
+    seconds)``.
+
+    Executors call this, so that one failing run is recorded and does not stop the others;
+    the worker encodes the table, so the coordinator only writes bytes.
     """
     start = time.perf_counter()
     try:
-        return spec.run_id, run_one(spec), None, time.perf_counter() - start
+        data = to_parquet_bytes(run_one(spec))
+        return spec.run_id, data, None, time.perf_counter() - start
     except Exception as exc:  # noqa: BLE001 - recorded with the run, retried on resume
         return spec.run_id, None, f"{type(exc).__name__}: {exc}", time.perf_counter() - start

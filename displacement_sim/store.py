@@ -27,11 +27,18 @@ from . import __version__
 from .errors import StoreError
 
 
-def _umask_mode() -> int:
-    """File mode 0o666 less the process umask (what ``open`` would give)."""
+def _read_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
-    return 0o666 & ~mask
+    return mask
+
+
+_FILE_MODE = 0o666 & ~_read_umask()
+"""File mode of results: what ``open`` would give (read once, at import)."""
+
+
+def _umask_mode() -> int:
+    return _FILE_MODE
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -125,11 +132,14 @@ class ResultsStore:
         atomic_write_text(self.manifest_path, json.dumps(manifest, indent=2, sort_keys=True))
 
     def clear(self) -> None:
-        """Remove stored parts, errors and the manifest (for ``--force``)."""
-        for folder in (self.parts, self.errors):
+        """Remove stored parts, errors, derived outputs and the manifest (for ``--force``)."""
+        import shutil
+
+        for folder in (self.parts, self.errors, self.root / "summary", self.root / "figures"):
             if folder.is_dir():
-                for f in folder.iterdir():
-                    f.unlink()
+                shutil.rmtree(folder)
+        for name in ("summary.md", "summary.csv", "report.md", "report.html"):
+            (self.root / name).unlink(missing_ok=True)
         self.manifest_path.unlink(missing_ok=True)
 
     # -- runs ----------------------------------------------------------------------
@@ -143,6 +153,11 @@ class ResultsStore:
     def write_run(self, run_id: str, df: pd.DataFrame) -> None:
         """Store one run's results atomically, clearing any earlier error record."""
         atomic_write_parquet(self.parts / f"{run_id}.parquet", df)
+        (self.errors / f"{run_id}.json").unlink(missing_ok=True)
+
+    def write_run_bytes(self, run_id: str, data: bytes) -> None:
+        """Store one run's Parquet bytes atomically, clearing any earlier error record."""
+        atomic_write_bytes(self.parts / f"{run_id}.parquet", data)
         (self.errors / f"{run_id}.json").unlink(missing_ok=True)
 
     def write_error(self, run_id: str, error: str, info: dict[str, Any]) -> None:

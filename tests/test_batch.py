@@ -16,7 +16,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -152,7 +153,7 @@ def ref_store(ref_batch: Path) -> ResultsStore:
 
 
 @pytest.fixture(scope="module")
-def executor_tables(ref_batch: Path) -> Iterator[Callable[[str], pd.DataFrame]]:
+def executor_tables(ref_batch: Path) -> Callable[[str], pd.DataFrame]:
     """The reference batch's table through a named executor, computed once per name."""
     makers: dict[str, Callable[[], Executor]] = {
         "processes-1": lambda: ProcessExecutor(n_workers=1),
@@ -168,7 +169,7 @@ def executor_tables(ref_batch: Path) -> Iterator[Callable[[str], pd.DataFrame]]:
             cache[name] = store.read()
         return cache[name]
 
-    yield table
+    return table
 
 
 # ------------------------------------------------------------------ batch file validation
@@ -311,6 +312,20 @@ def test_master_seed_changes_every_seed(tmp_path: Path, scenario_dir: Path) -> N
     assert all(x.seed != y.seed for x, y in zip(a, b, strict=True))
 
 
+def test_number_spelling_does_not_change_run_ids(tmp_path: Path, scenario_dir: Path) -> None:
+    scenarios = [scenario_dir / "tiny_a.toml"]
+    as_int = specs_of(write_batch(tmp_path / "a.toml", scenarios, {RATE: [0]}))
+    as_float = specs_of(write_batch(tmp_path / "b.toml", scenarios, {RATE: [0.0]}))
+    assert [(s.run_id, s.seed) for s in as_int] == [(s.run_id, s.seed) for s in as_float]
+
+
+def test_duplicate_runs_error_names_the_batch_file(tmp_path: Path, scenario_dir: Path) -> None:
+    path = write_batch(tmp_path / "b.toml", [scenario_dir / "tiny_a.toml"], {SHARE: [0.0, 0.0]})
+    msg = batch_error(path)
+    assert "identical" in msg
+    assert str(path) in msg
+
+
 def test_common_random_numbers(tmp_path: Path, scenario_dir: Path) -> None:
     specs = specs_of(write_batch(tmp_path / "b.toml", two_scenarios(scenario_dir),
                                  {SHARE: [0.0, 0.005]}, replicates=3,
@@ -334,6 +349,18 @@ def test_executor_gives_the_sequential_table(ref_store: ResultsStore,
 def test_one_or_two_process_workers_same_table(
         executor_tables: Callable[[str], pd.DataFrame]) -> None:
     assert_same_table(executor_tables("processes-1"), executor_tables("processes-2"))
+
+
+def die_on_two(x: int) -> int:
+    """Run in a worker: the worker process dies abruptly on item 2 (as if OOM-killed)."""
+    if x == 2:
+        os._exit(3)
+    return x
+
+
+def test_dead_process_worker_is_an_executor_error() -> None:
+    with pytest.raises(ExecutorError), ProcessExecutor(n_workers=1) as ex:
+        list(ex.imap_unordered(die_on_two, range(4)))
 
 
 def test_unreachable_dask_scheduler() -> None:
@@ -565,6 +592,18 @@ def test_store_refuses_another_batch(tmp_path: Path, scenario_dir: Path,
     seeds = {s.seed for s in specs_of(second)}
     assert set(store.read()["seed"]) == seeds
     assert store.read_manifest()["name"] == "second"
+
+
+def test_force_removes_the_old_batch_summaries(tmp_path: Path, scenario_dir: Path) -> None:
+    scenarios = [scenario_dir / "tiny_a.toml"]
+    first = write_batch(tmp_path / "first.toml", scenarios, replicates=1, seed=1, name="first")
+    second = write_batch(tmp_path / "second.toml", scenarios, replicates=1, seed=2,
+                         name="second")
+    out = tmp_path / "out"
+    run_batch(first, out=out, executor="sequential", progress=False)
+    assert main(["summarize", str(out), "--metrics", "unemployment_rate"]) == 0
+    run_batch(second, out=out, executor="sequential", force=True, progress=False)
+    assert not (out / "summary").exists()
 
 
 def test_store_accepts_its_own_batch(ref_batch: Path, ref_store: ResultsStore,

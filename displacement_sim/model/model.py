@@ -49,6 +49,8 @@ class DisplacementModel(mesa.Model):
     economies : the ``Economy`` agents, in ``scenario.economies`` order.
     firms : the ``Firm`` agents (a Mesa ``AgentSet``).
     month : months simulated so far.
+    training_starts : month -> indices of the workers who started training that month, for the
+        last ``COHORT_MONTHS[-1]`` months (read by the trainee indicators).
     datacollector : one row per economy and month (agent-type reporters on ``Economy``).
     """
 
@@ -78,6 +80,7 @@ class DisplacementModel(mesa.Model):
         self._init_regional_centre()
         self.flows = {name: np.zeros(self.n_economies) for name in FLOWS}
         self.totals = {name: np.zeros(self.n_economies) for name in CUMULATIVE}
+        self.training_starts: dict[int, np.ndarray] = {}
         self.datacollector = mesa.DataCollector(
             agenttype_reporters={Economy: {name: name for name in ("iso3", *METRICS)}}
         )
@@ -555,6 +558,12 @@ class DisplacementModel(mesa.Model):
         w.set_status(chosen, TRAINING)
         w.training_start[chosen] = self.month
         w.trainings[chosen] += np.uint8(1)
+        # Index of this month's starters, kept as long as the trainee indicators look back.
+        before = self.training_starts.get(self.month)
+        self.training_starts[self.month] = chosen if before is None else np.concatenate(
+            [before, chosen])
+        for month in [m for m in self.training_starts if m < self.month - COHORT_MONTHS[-1]]:
+            del self.training_starts[month]
         started = self._per_economy(chosen)
         self.flows["training_started"] += started
         return started

@@ -28,6 +28,8 @@ FLOWS: tuple[str, ...] = (
 _AGENT_FLOWS = FLOWS[:11]
 CUMULATIVE: tuple[str, ...] = ("displaced", "training_completed", "training_started")
 
+_NONE = np.zeros(0, np.int64)
+
 _COHORT_STATES = {"employed": EMPLOYED, "unemployed": UNEMPLOYED, "training": TRAINING,
                   "olf": OUT_OF_LABOUR_FORCE}
 
@@ -187,19 +189,16 @@ def compute_metrics(model: DisplacementModel) -> dict[str, np.ndarray]:
         for name, code in _COHORT_STATES.items():
             out[f"cohort_{m}m_{name}"] = _ratio(counts[:, code].astype(float), size)
     # Trainees by months since the start of their programme (each worker trains at most once):
-    # this month's cohorts only, so no state is kept. Pooling the months of a run gives the
-    # share employed k months after the start of training (analysis.compare).
-    first = np.int16(max(model.month - COHORT_MONTHS[-1], 0))
-    t_idx = np.flatnonzero(w.training_start >= first)
-    t_since = model.month - w.training_start[t_idx].astype(np.int64)
-    t_e = w.economy[t_idx].astype(np.int64)
-    t_emp = status[t_idx] == EMPLOYED
+    # this month's cohorts only, read from the model's index of starters by month, so only
+    # those workers are touched. Pooling the months of a run gives the share employed k months
+    # after the start of training (analysis.compare).
     for m in COHORT_MONTHS:
-        at = t_since == m
-        size = np.bincount(t_e[at], minlength=n_e).astype(float)
+        idx = model.training_starts.get(model.month - m, _NONE)
+        t_e = w.economy[idx]
+        size = np.bincount(t_e, minlength=n_e).astype(float)
         out[f"trainee_{m}m_size"] = size * W
         out[f"trainee_{m}m_employed"] = _ratio(
-            np.bincount(t_e[at], weights=t_emp[at], minlength=n_e), size)
+            np.bincount(t_e, weights=status[idx] == EMPLOYED, minlength=n_e), size)
     missing = set(METRICS) - set(out)
     if missing:  # pragma: no cover - guards the METRICS table against drift
         raise RuntimeError(f"metrics not computed: {sorted(missing)}")

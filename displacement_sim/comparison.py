@@ -1,0 +1,320 @@
+"""Policy comparisons: a comparison file (TOML) -> paired runs -> tables and a report.
+
+A comparison file names the options (scenario files), the economies, the horizon, the
+replicates and the reference option::
+
+    name = "reskilling_options"
+    economies = ["VNM", "THA", "IDN", "PHL", "USA"]
+    years = 10
+    replicates = 10
+    reference = "baseline"                # every option is compared with this one
+    counterfactual = "no_active_policy"   # the run without any programme (effect over time)
+
+    [options.baseline]
+    scenario = "../baseline.toml"         # relative to this file, or a name in scenarios/
+    label = "Current policy"
+
+    [options.hiring_subsidy]
+    scenario = "../hiring_subsidy.toml"
+    label = "Hiring subsidy"
+
+Every option runs with the same replicate seeds (common random numbers), so each difference is
+paired. The runs go through the batch executors into a results store, so an interrupted
+comparison resumes and any executor can run it. ``analysis.compare`` computes the tables;
+``comparison_report`` writes the report.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
+
+from .analysis.compare import Comparison, compare
+from .config import ISO3, Positive, Scenario, Strict
+from .errors import RunError, ScenarioError
+from .runner import RunSpec, make_specs
+from .scenarios import format_validation_error, load_scenario, read_toml, resolve_path
+from .store import ResultsStore, atomic_write_text
+
+OptionName = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
+
+PAIRING_SETTINGS: tuple[str, ...] = ("start_year", "workers_per_agent",
+                                     "min_agents_per_economy", "firms_per_sector")
+"""Top-level settings that every option must share for runs to be paired agent by agent."""
+
+
+class OptionSpec(Strict):
+    """One policy option of a comparison."""
+
+    scenario: Annotated[str, Field(min_length=1)]
+    """Scenario file, relative to the comparison file, or a name in ``scenarios/``."""
+    label: str = ""
+    """Plain-language name in the report (default: the option's key)."""
+
+
+class ComparisonFile(Strict):
+    """A validated comparison file."""
+
+    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    """Names the results folder (``outputs/<name>``) and the report."""
+    description: str = ""
+    options: Annotated[dict[OptionName, OptionSpec], Field(min_length=2)]
+    """The options compared, by key; the key names the option's runs in the results."""
+    reference: str
+    """The option every other is compared with (usually current policy)."""
+    counterfactual: str | None = None
+    """The option without the programme, for the programme effect over time (default:
+    ``reference``)."""
+    economies: Annotated[list[ISO3], Field(min_length=1)]
+    """Economies simulated, for every option."""
+    years: Annotated[int, Field(ge=1, le=100, strict=True)]
+    """Horizon in years, for every option."""
+    replicates: Annotated[int, Field(ge=2, strict=True)]
+    """Runs of each option (pairs per comparison); at least 2 for a confidence interval."""
+    seed: Annotated[int, Field(ge=0, strict=True)] = 20_261_127
+    """Master seed, shared by every option."""
+    start_year: Annotated[int, Field(strict=True)] | None = None
+    """Start year for every option (default: the scenarios')."""
+    workers_per_agent: Positive | None = None
+    """People per worker agent for every option (default: the scenarios')."""
+    min_agents_per_economy: Annotated[int, Field(ge=10, strict=True)] | None = None
+    """Minimum agents per economy for every option (default: the scenarios')."""
+    firms_per_sector: Annotated[int, Field(ge=1, le=1000, strict=True)] | None = None
+    """Firms per economy and sector for every option (default: the scenarios')."""
+    confidence: Annotated[float, Field(gt=0.0, lt=1.0, strict=True)] = 0.95
+    """Level of every confidence interval."""
+
+    @field_validator("reference", "counterfactual")
+    @classmethod
+    def _among_options(cls, v: str | None, info: ValidationInfo) -> str | None:
+        options = info.data.get("options")
+        if v is not None and options is not None and v not in options:
+            raise ValueError(f"{v!r} is not among the options ({', '.join(options)})")
+        return v
+
+    @field_validator("economies")
+    @classmethod
+    def _unique(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError("an economy is listed twice")
+        return v
+
+    def label(self, option: str) -> str:
+        """The option's plain-language name."""
+        return self.options[option].label or option
+
+    def overrides(self) -> dict[str, Any]:
+        """Top-level settings the comparison sets in every option's scenario."""
+        values = {"economies": self.economies, "years": self.years,
+                  "replicates": self.replicates, "seed": self.seed,
+                  **{k: getattr(self, k) for k in PAIRING_SETTINGS}}
+        return {k: v for k, v in values.items() if v is not None}
+
+
+def validate_comparison(raw: dict[str, Any], source: str) -> ComparisonFile:
+    """Validate a comparison dict (file layout), naming ``source`` and the key in errors."""
+    try:
+        return ComparisonFile.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(source, exc)) from None
+
+
+def load_comparison(path: str | Path, **overrides: Any) -> tuple[ComparisonFile, Path]:
+    """Read and validate a comparison file; ``overrides`` replace top-level keys.
+
+    Parameters
+    ----------
+    path : str or Path
+        The comparison file.
+    **overrides : Any
+        Keys to replace (``years``, ``replicates``, ``economies``, ``seed``,
+        ``workers_per_agent``, ...); ``None`` values are ignored.
+
+    Returns
+    -------
+    The validated file and its path (option scenarios are relative to its folder).
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file and the key, for an unreadable file or any invalid value.
+    """
+    path = Path(path)
+    raw = read_toml(path)
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    return validate_comparison(raw, str(path)), path
+
+
+def option_scenarios(cf: ComparisonFile, base_dir: Path, source: str = "<comparison>"
+                     ) -> dict[str, Scenario]:
+    """Load every option's scenario with the comparison's settings, checking they can pair.
+
+    Raises
+    ------
+    ScenarioError
+        If a scenario file is missing or invalid, or the options differ in a setting that
+        pairing needs (``PAIRING_SETTINGS``) and the comparison does not set it.
+    """
+    scenarios: dict[str, Scenario] = {}
+    overrides = cf.overrides()
+    for key, option in cf.options.items():
+        ref = option.scenario
+        path = Path(ref) if Path(ref).is_absolute() else base_dir / ref
+        if not path.is_file():
+            path = resolve_path(ref)
+        where = f"{source}: key 'options.{key}.scenario'"
+        if not path.is_file():
+            raise ScenarioError(f"{where}: file not found: {ref} (looked in {base_dir} and in "
+                                "scenarios/)")
+        try:
+            scenarios[key] = load_scenario(path, **overrides)
+        except ScenarioError as exc:
+            raise ScenarioError(f"{where}: {ref}: {exc}") from None
+    for setting in PAIRING_SETTINGS:
+        values = {k: getattr(s, setting) for k, s in scenarios.items()}
+        if len(set(values.values())) > 1:
+            shown = ", ".join(f"{k} = {v}" for k, v in values.items())
+            raise ScenarioError(
+                f"{source}: key 'options': the options' scenarios differ in '{setting}' "
+                f"({shown}); runs can only be paired if they share it: set '{setting}' in "
+                "the comparison file")
+    return scenarios
+
+
+@dataclass(frozen=True)
+class ComparisonResult:
+    """What :func:`run_comparison` produced."""
+
+    file: ComparisonFile
+    scenarios: dict[str, Scenario]
+    store: ResultsStore
+    runs: dict[str, Any]
+    """Run counts: total, skipped (already stored), done, failed."""
+    comparison: Comparison
+    tables: list[Path]
+    report: list[Path]
+
+
+def comparison_specs(cf: ComparisonFile, scenarios: Mapping[str, Scenario]) -> list[RunSpec]:
+    """Run specs of every option, with common random numbers (replicate r shares a seed)."""
+    return [spec for key, scenario in scenarios.items()
+            for spec in make_specs(scenario, cf.replicates, cf.seed, label=key,
+                                   common_random_numbers=True)]
+
+
+def write_tables(comparison: Comparison, folder: str | Path) -> list[Path]:
+    """Write every comparison table as CSV into ``folder`` (atomically); return the paths."""
+    folder = Path(folder)
+    paths = []
+    for name, table in comparison.tables().items():
+        buf = io.StringIO()
+        table.to_csv(buf, index=False)
+        path = folder / f"{name}.csv"
+        atomic_write_text(path, buf.getvalue())
+        paths.append(path)
+    return paths
+
+
+def run_comparison(file: str | Path | ComparisonFile, out: str | Path | None = None,
+                   executor: str = "processes", n_workers: int | None = None,
+                   scheduler: str | None = None, force: bool = False, progress: bool = True,
+                   *, overrides: Mapping[str, Any] | None = None,
+                   report_dir: str | Path | None = None, base_dir: str | Path | None = None,
+                   command: str | None = None) -> ComparisonResult:
+    """Run (or resume) a comparison, analyse it and write its tables and report.
+
+    Parameters
+    ----------
+    file : str, Path or ComparisonFile
+        A comparison file, or a validated ``ComparisonFile``.
+    out : str or Path, optional
+        The results folder (default ``outputs/<name>``).
+    executor : str
+        ``sequential``, ``processes`` (default) or ``dask``.
+    n_workers : int, optional
+        Workers (default: one per core).
+    scheduler : str, optional
+        A Dask scheduler address; implies ``dask``.
+    force : bool
+        Replace results of a different batch in ``out``.
+    progress : bool
+        Show a progress bar.
+    overrides : mapping, optional
+        Top-level keys of the file to replace (``years``, ``replicates``, ``economies``,
+        ``workers_per_agent``, ...), validated like the file.
+    report_dir : str or Path, optional
+        Where the report goes (default ``<out>/report``): ``<name>.html``, ``<name>.md`` and
+        the Markdown's figures in ``<name>_figures/``.
+    base_dir : str or Path, optional
+        Folder that option scenarios are relative to, for a ``ComparisonFile`` (default: the
+        working directory).
+    command : str, optional
+        The command that produced the report, quoted in its header.
+
+    Returns
+    -------
+    A :class:`ComparisonResult`. The tables are in ``<out>/comparison/`` (CSV).
+
+    Raises
+    ------
+    ScenarioError
+        For any invalid input, before anything is written.
+    RunError
+        If model runs failed (after the others are stored; a rerun retries them).
+    """
+    from .batch import OUTPUT_DIR, manifest_for, run_specs
+    from .comparison_report import write_report
+    from .executors import make_executor
+
+    if isinstance(file, ComparisonFile):
+        source = file.name
+        cf = file
+        if overrides:
+            cf = validate_comparison({**file.model_dump(mode="json", exclude_none=True),
+                                      **overrides}, source)
+        base = Path(base_dir) if base_dir is not None else Path.cwd()
+    else:
+        source = str(file)
+        cf, path = load_comparison(file, **dict(overrides or {}))
+        base = Path(base_dir) if base_dir is not None else path.parent
+    scenarios = option_scenarios(cf, base, source)
+    specs = comparison_specs(cf, scenarios)
+    store = ResultsStore(out if out is not None else OUTPUT_DIR / cf.name)
+    definition = {"comparison": cf.model_dump(mode="json")}
+    store.open(manifest_for(cf.name, specs, cf.seed, definition), force=force)
+    with make_executor(executor, n_workers, scheduler) as ex:  # type: ignore[arg-type]
+        runs = run_specs(specs, store, ex, progress, desc=cf.name)
+    failed = store.failed()
+    store.update_manifest(complete=not failed and len(store.done()) >= len(specs),
+                          failed=sorted(failed))
+    if failed:
+        run_id, err = sorted(failed.items())[0]
+        raise RunError(f"{len(failed)} of {len(specs)} runs failed (first: {run_id}: {err}); "
+                       f"errors are in {store.errors}; run the same command to retry them")
+    ids = {s.run_id for s in specs}
+    df = store.read()
+    df = df[df["run_id"].isin(ids)]
+    comparison = compare(df, cf.reference, cf.counterfactual, options=list(cf.options),
+                         confidence=cf.confidence)
+    tables = write_tables(comparison, store.root / "comparison")
+    report = write_report(comparison, df, cf, scenarios,
+                          Path(report_dir) if report_dir is not None else store.root / "report",
+                          command=command)
+    return ComparisonResult(cf, scenarios, store, runs, comparison, tables, report)
+
+
+def read_comparison_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
+    """Read the tables written by :func:`write_tables` (``<out>/comparison``)."""
+    folder = Path(folder)
+    return {p.stem: pd.read_csv(p) for p in sorted(folder.glob("*.csv"))}
+
+
+__all__ = ["ComparisonFile", "ComparisonResult", "OptionSpec", "load_comparison",
+           "option_scenarios", "read_comparison_tables", "run_comparison",
+           "validate_comparison", "write_tables"]

@@ -97,9 +97,10 @@ def write_calibration_report(full: str | Path, held_out: str | Path | None,
         raise FileNotFoundError(f"{full}: no calibration tables")
     p = pd.concat(params, ignore_index=True)
     lines += ["## Fitted parameters", "",
-              "Best values; the near-optimal range holds every candidate evaluated whose loss "
-              "was within 25% of the best. A parameter is *identified* when that range spans "
-              "at most half its bounds and more candidates than parameters fall in it.", "",
+              "Best values; the near-optimal range is the range of the best 10% of the "
+              "candidates evaluated. A parameter is *identified* when that range spans at most "
+              "half its bounds; unidentified parameters are not used by the baseline (their "
+              "documented defaults apply).", "",
               _md_table(p[["economy", "parameter", "best", "near_optimal_low",
                            "near_optimal_high", "identified"]]), ""]
     if scores:

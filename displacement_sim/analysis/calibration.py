@@ -9,10 +9,10 @@ numbers, so the loss surface is not re-drawn for every candidate). scipy's
 parallel through the batch executors and are stored, so a repeated fit is read back, not
 recomputed (resume and warm start).
 
-Uncertainty and identifiability: the candidates evaluated during the search whose loss is
-within ``near_optimal`` of the best form a near-optimal set; a parameter whose range in that
-set spans more than ``identifiability_threshold`` of its bounds is flagged as not pinned down
-by the data. Optional re-fits with other seeds (``refits``) add the spread of the optimum.
+Uncertainty and identifiability: the best ``near_optimal`` fraction of the candidates
+evaluated during the search forms a near-optimal set; a parameter whose range in that set spans
+more than ``identifiability_threshold`` of its bounds is flagged as not pinned down by the
+data. Optional re-fits with other seeds (``refits``) add the spread of the optimum.
 
 References
 ----------
@@ -102,8 +102,8 @@ class CalibrationFile(Strict):
     popsize: Annotated[int, Field(ge=2)] = 4
     maxiter: Annotated[int, Field(ge=1)] = 5
     tol: Annotated[float, Field(ge=0)] = 0.01
-    near_optimal: Annotated[float, Field(gt=0)] = 0.25
-    """Relative loss margin of the near-optimal set."""
+    near_optimal: Annotated[float, Field(gt=0, le=1)] = 0.1
+    """Fraction of the evaluated candidates, best first, that forms the near-optimal set."""
     identifiability_threshold: Annotated[float, Field(gt=0, le=1)] = 0.5
     refits: Annotated[int, Field(ge=0)] = 0
     parameter: Annotated[list[Parameter], Field(min_length=1)]
@@ -353,25 +353,8 @@ class Calibrator:
         return self
 
     def _uncertainty(self, fits: list[tuple[np.ndarray, float]]) -> pd.DataFrame:
-        cfg = self.cfg_
-        h = self.history_[np.isfinite(self.history_["loss"])]
-        cutoff = self.loss_ * (1.0 + cfg.near_optimal) + 1e-12
-        near = h[h["loss"] <= cutoff]
-        rows = []
-        for j, p in enumerate(cfg.parameter):
-            lo, hi = p.bounds
-            span = (near[p.name].max() - near[p.name].min()) / (hi - lo) if len(near) else 1.0
-            row = {"parameter": p.name, "path": p.path, "unit": p.unit, "best": fits[0][0][j],
-                   "near_optimal_low": near[p.name].min(), "near_optimal_high":
-                   near[p.name].max(), "near_optimal_span": span, "n_near_optimal": len(near),
-                   # Too few near-optimal candidates say nothing: not counted as identified.
-                   "identified": bool(span <= cfg.identifiability_threshold
-                                      and len(near) > len(cfg.parameter))}
-            if len(fits) > 1:
-                vals = np.array([f[0][j] for f in fits])
-                row["refit_mean"], row["refit_sd"] = float(vals.mean()), float(vals.std(ddof=1))
-            rows.append(row)
-        return pd.DataFrame(rows)
+        refit = [f[0] for f in fits] if len(fits) > 1 else None
+        return uncertainty_from_history(self.history_, self.cfg_, fits[0][0], refit)
 
     def _fit_table(self, x: np.ndarray, executor) -> pd.DataFrame:
         from ..batch import run_specs
@@ -395,6 +378,35 @@ class Calibrator:
     def to_toml(self) -> str:
         """The fitted parameters as a scenario fragment that other scenarios can extend."""
         return params_toml(self.economy, self.cfg_, self.uncertainty_, self.loss_)
+
+
+def uncertainty_from_history(history: pd.DataFrame, cfg: CalibrationFile,
+                             best: Sequence[float],
+                             refits: Sequence[Sequence[float]] | None = None) -> pd.DataFrame:
+    """Near-optimal ranges and identifiability of each parameter from the search history.
+
+    The near-optimal set is the best ``near_optimal`` fraction of the candidates evaluated
+    (at least ``len(parameters) + 1``). A parameter whose range in that set spans more than
+    ``identifiability_threshold`` of its bounds is not pinned down by the data: candidates
+    that fit about as well disagree on it.
+    """
+    h = history[np.isfinite(history["loss"])].sort_values("loss")
+    k = max(int(np.ceil(cfg.near_optimal * len(h))), len(cfg.parameter) + 1)
+    near = h.head(k)
+    rows = []
+    for j, p in enumerate(cfg.parameter):
+        lo, hi = p.bounds
+        span = float((near[p.name].max() - near[p.name].min()) / (hi - lo))
+        row = {"parameter": p.name, "path": p.path, "unit": p.unit, "best": float(best[j]),
+               "near_optimal_low": float(near[p.name].min()),
+               "near_optimal_high": float(near[p.name].max()), "near_optimal_span": span,
+               "n_near_optimal": len(near), "loss_cutoff": float(near["loss"].max()),
+               "identified": bool(span <= cfg.identifiability_threshold)}
+        if refits is not None:
+            vals = np.array([f[j] for f in refits])
+            row["refit_mean"], row["refit_sd"] = float(vals.mean()), float(vals.std(ddof=1))
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def params_toml(economy: str, cfg: CalibrationFile, uncertainty: pd.DataFrame,

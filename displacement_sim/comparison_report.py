@@ -158,6 +158,8 @@ def fmt_ratio(row: pd.Series) -> str:
     unit = str(row["unit"]).removeprefix("USD ")
     if row["status"] == "no gain":
         return "no gain"
+    if row["status"] == "no extra cost":
+        return "no extra cost"
     value = f"{row['value']:,.0f} USD {unit}"
     if row["status"] == "gain uncertain":
         return f"{value} (gain uncertain: interval unbounded)"
@@ -341,7 +343,8 @@ def _guide(c: _Context) -> list[Block]:
             "Cost per additional worker re-employed and per long-term-unemployment year "
             "avoided: the option's extra programme cost divided by its extra gain. 'no gain' "
             "means the option does not improve that outcome on average, so no cost per unit "
-            "can be given; 'saves money' means it does better at a lower cost.",
+            "can be given; 'no extra cost' and 'saves money' mean it does better at the same "
+            "or a lower cost.",
             "Start with the overview table, then read your economy's section: its table, then "
             "the three figures, each with a caption saying what it shows.",
         )),

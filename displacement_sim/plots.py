@@ -308,7 +308,7 @@ def plot_cost_effectiveness(ce: pd.DataFrame, economy: str, ratio: str,
     colours = option_colours(order)
     shown = _options(d, "option", order)
     d = d.set_index("option").reindex(shown)
-    sure = d[d["status"].isin(["ok", "saves money"])]
+    sure = d[d["status"].isin(["ok", "saves money", "no extra cost"])]
     unsure = d[d["status"] == "gain uncertain"]
     # Scale to the bars and their intervals, but cut intervals longer than three times the
     # longest bar (their ends are marked with an arrow head).
@@ -326,8 +326,9 @@ def plot_cost_effectiveness(ce: pd.DataFrame, economy: str, ratio: str,
     top = top if top > 0 else 0.05 * max(abs(bottom), 1.0)
     for y, o in enumerate(shown):
         row = d.loc[o]
-        if row["status"] == "no gain":
-            ax.text(0.0, y, "  no gain", va="center", ha="left", fontsize=8, color="grey")
+        if row["status"] in ("no gain", "no extra cost"):
+            ax.text(0.0, y, f"  {row['status']}", va="center", ha="left", fontsize=8,
+                    color="grey")
             continue
         value = float(row["value"])
         shown_value = min(max(value, bottom), top)

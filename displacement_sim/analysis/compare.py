@@ -402,6 +402,7 @@ def cost_effectiveness(outcomes: pd.DataFrame, reference: str, confidence: float
     - ``"no gain"``: the mean gain is zero or negative; the ratio is not defined;
     - ``"gain uncertain"``: the mean gain is positive but its confidence interval includes
       zero, so the ratio's interval is unbounded (bounds missing);
+    - ``"no extra cost"``: a positive gain at the reference's cost (the ratio is 0);
     - ``"saves money"``: a positive gain at a lower cost than the reference;
     - ``"ok"``: a positive gain at a higher cost, with a bounded interval.
     """
@@ -417,7 +418,9 @@ def cost_effectiveness(outcomes: pd.DataFrame, reference: str, confidence: float
             status = "no gain"
         elif not np.isfinite(lo):
             status = "gain uncertain"
-        elif cost <= 0:
+        elif abs(cost) <= _zero(x):
+            status = "no extra cost"
+        elif cost < 0:
             status = "saves money"
         else:
             status = "ok"

@@ -199,17 +199,27 @@ def run_batch(batch: str | Path | BatchFile, out: str | Path | None = None,
 
     Parameters
     ----------
-    batch : a batch file path, or a validated ``BatchFile``.
-    out : the results folder.
-    executor : ``sequential``, ``processes`` (default) or ``dask``.
-    n_workers : workers (default: one per core).
-    scheduler : a Dask scheduler address; implies ``dask``.
-    force : replace results of a different batch in ``out``.
-    progress : show a progress bar.
+    batch : path or BatchFile
+        A batch file path, or a validated ``BatchFile``.
+    out : path, optional
+        The results folder.
+    executor : {"processes", "sequential", "dask"}
+        Where runs execute (default: local processes).
+    n_workers : int, optional
+        Number of workers (default: one per core).
+    scheduler : str, optional
+        A Dask scheduler address ``tcp://HOST:PORT``; implies ``dask``.
+    force : bool
+        Replace results of a different batch in ``out``.
+    progress : bool
+        Show a progress bar.
+    base_dir : path, optional
+        Folder that scenario paths of a ``BatchFile`` are relative to (default: cwd).
 
     Returns
     -------
-    The store and a summary of the runs.
+    tuple
+        The store and a summary of the runs.
     """
     if isinstance(batch, BatchFile):
         bf, base = batch, base_dir or Path.cwd()

@@ -65,9 +65,12 @@ def write_calibration_report(full: str | Path, held_out: str | Path | None,
 
     Parameters
     ----------
-    full : the ``tables`` folder of the fit on the full window.
-    held_out : the ``tables`` folder of a ``--train-until`` fit, or ``None``.
-    docs : the docs folder.
+    full : path
+        The ``tables`` folder of the fit on the full window.
+    held_out : path or None
+        The ``tables`` folder of a ``--train-until`` fit.
+    docs : path
+        The docs folder.
     """
     full, docs = Path(full), Path(docs)
     held = Path(held_out) if held_out else None

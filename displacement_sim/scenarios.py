@@ -127,9 +127,11 @@ def load_scenario(ref: str | Path, **overrides: Any) -> Scenario:
 
     Parameters
     ----------
-    ref : a path, or the name of a file in ``scenarios/``.
-    **overrides : top-level settings to replace (``seed``, ``years``, ``economies``, ...);
-        ``None`` values are ignored.
+    ref : str or path
+        A path, or the name of a file in ``scenarios/``.
+    **overrides
+        Top-level settings to replace (``seed``, ``years``, ``economies``, ...); ``None``
+        values are ignored.
 
     Raises
     ------

@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
@@ -478,8 +478,32 @@ def calibrate(config: str | Path | CalibrationFile, economies: Sequence[str] | N
 
     Parameters
     ----------
-    params_dir : where ``<ISO3>.toml`` files go (default ``calibration/calibrated``; with
-        ``train_until`` they go to ``calibration/calibrated/train_until_<YEAR>``).
+    config : path or CalibrationFile
+        The calibration file.
+    economies : sequence of str, optional
+        ISO3 codes (default: the file's).
+    train_until : int, optional
+        Fit on years up to this one and score the later years out of sample.
+    out : path, optional
+        Folder for candidate runs and tables (default ``outputs/calibration/<name>``).
+    write_params : bool
+        Write ``<ISO3>.toml`` with the fitted parameters.
+    executor : {"processes", "sequential", "dask"}
+        Where runs execute (default: local processes).
+    n_workers : int, optional
+        Number of workers (default: one per core).
+    scheduler : str, optional
+        A Dask scheduler address ``tcp://HOST:PORT``; implies ``dask``.
+    progress : bool
+        Show a progress bar with the best loss so far.
+    params_dir : path, optional
+        Where ``<ISO3>.toml`` files go (default ``calibration/calibrated``; with
+        ``train_until``, ``calibration/calibrated/train_until_<YEAR>``).
+
+    Returns
+    -------
+    dict
+        The fitted ``Calibrator`` of each economy.
     """
     from ..batch import OUTPUT_DIR
     from ..store import atomic_write_text

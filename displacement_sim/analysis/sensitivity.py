@@ -55,7 +55,7 @@ from ..config import ISO3, Strict
 from ..errors import ScenarioError
 from ..scenarios import format_validation_error, load_scenario, read_toml, with_updates
 from .factors import Factor, row_updates, salib_problem, scale_sample
-from .outputs import NEEDS_REFERENCE, OUTCOMES, cost_per_additional, needed_columns, outcome
+from .outputs import NEEDS_REFERENCE, cost_per_additional, needed_columns, outcome
 
 Method = Literal["sobol", "morris", "fast", "pawn", "delta"]
 Outcome = Literal[
@@ -361,14 +361,28 @@ def run_sensitivity(spec: AnalysisFile | str | Path, out: str | Path | None = No
 
     Parameters
     ----------
-    spec : an analysis file path or a validated ``AnalysisFile``.
-    out : results folder (default ``outputs/<name>``).
-    evaluator : replaces the model (tests use the Ishigami function); default: the model
-        through the batch executors.
+    spec : path or AnalysisFile
+        An analysis file path or a validated ``AnalysisFile``.
+    out : path, optional
+        Results folder (default ``outputs/<name>``).
+    evaluator : callable, optional
+        Replaces the model (tests use the Ishigami function); default: the model through the
+        batch executors.
+    executor : {"processes", "sequential", "dask"}
+        Where runs execute (default: local processes).
+    n_workers : int, optional
+        Number of workers (default: one per core).
+    scheduler : str, optional
+        A Dask scheduler address ``tcp://HOST:PORT``; implies ``dask``.
+    force : bool
+        Replace the stored runs of a different analysis in ``out``.
+    progress : bool
+        Show a progress bar.
 
     Returns
     -------
-    A :class:`SensitivityResult`; the tables and plots are also written under ``out``.
+    SensitivityResult
+        The tables; they and the plots are also written under ``out``.
     """
     from ..batch import OUTPUT_DIR
 

@@ -24,11 +24,15 @@ def summarize(df: pd.DataFrame, metrics: Sequence[str] | None = None,
 
     Parameters
     ----------
-    df : tidy results (one row per run, economy and step).
-    metrics : metrics to summarise (default: all present).
-    by : grouping columns (default: scenario, variant, economy, step, year and any sweep
+    df : pandas.DataFrame
+        Tidy results (one row per run, economy and step).
+    metrics : sequence of str, optional
+        Metrics to summarise (default: all present).
+    by : sequence of str, optional
+        Grouping columns (default: scenario, variant, economy, step, year and any sweep
         parameters).
-    confidence : level of the t-interval of the mean.
+    confidence : float
+        Level of the t-interval of the mean.
 
     Returns
     -------

@@ -52,10 +52,14 @@ def weighted_pick_per_group(groups: np.ndarray, weights: np.ndarray, counts: np.
 
     Parameters
     ----------
-    groups : int array of each member's group.
-    weights : positive array of each member's weight.
-    counts : int array, how many to pick in each group (indexed by group id).
-    rng : the generator to draw from.
+    groups : numpy.ndarray
+        Each member's group (int).
+    weights : numpy.ndarray
+        Each member's positive weight.
+    counts : numpy.ndarray
+        How many to pick in each group (indexed by group id).
+    rng : numpy.random.Generator
+        The generator to draw from.
 
     Returns
     -------

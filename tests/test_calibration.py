@@ -24,7 +24,7 @@ def _cfg(**kw):
     base = {
         "name": "test", "base": "no_active_policy", "start_year": 2012, "end_year": 2020,
         "min_agents_per_economy": 1500, "firms_per_sector": 5, "replicates": 1, "seed": 3,
-        "popsize": 5, "maxiter": 6, "tol": 0.0,
+        "popsize": 6, "maxiter": 10, "tol": 0.0,
         "parameter": [
             {"name": "trend_agriculture", "path": "labour_market.structural_trend.A",
              "bounds": [-0.12, 0.04]},

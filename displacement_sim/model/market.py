@@ -44,7 +44,8 @@ def adoption_hazard(profitable: np.ndarray, base_hazard: np.ndarray, readiness: 
 
 
 def weighted_pick_per_group(groups: np.ndarray, weights: np.ndarray, counts: np.ndarray,
-                            rng: np.random.Generator) -> np.ndarray:
+                            rng: np.random.Generator | None = None,
+                            u: np.ndarray | None = None) -> np.ndarray:
     """Pick ``counts[g]`` members of each group without replacement, with chance rising in weight.
 
     Efraimidis-Spirakis sampling: each member gets the key ``-log(U) / w`` and the members with
@@ -58,8 +59,10 @@ def weighted_pick_per_group(groups: np.ndarray, weights: np.ndarray, counts: np.
         Each member's positive weight.
     counts : numpy.ndarray
         How many to pick in each group (indexed by group id).
-    rng : numpy.random.Generator
-        The generator to draw from.
+    rng : numpy.random.Generator, optional
+        The generator to draw from, unless ``u`` is given.
+    u : numpy.ndarray, optional
+        One uniform draw per member, drawn by the caller.
 
     Returns
     -------
@@ -74,7 +77,8 @@ def weighted_pick_per_group(groups: np.ndarray, weights: np.ndarray, counts: np.
     picked = np.zeros(n, dtype=bool)
     if n == 0:
         return picked
-    keys = -np.log(rng.random(n)) / np.maximum(weights, 1e-12)
+    u = rng.random(n) if u is None else u
+    keys = -np.log(np.maximum(u, 1e-300)) / np.maximum(weights, 1e-12)
     order = np.lexsort((keys, groups))
     g_sorted = groups[order]
     starts = np.searchsorted(g_sorted, g_sorted, side="left")
@@ -83,10 +87,15 @@ def weighted_pick_per_group(groups: np.ndarray, weights: np.ndarray, counts: np.
     return picked
 
 
-def stochastic_round(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Round each value down or up with chance equal to its fractional part (unbiased)."""
+def stochastic_round(x: np.ndarray, rng: np.random.Generator | None = None,
+                     u: np.ndarray | None = None) -> np.ndarray:
+    """Round each value down or up with chance equal to its fractional part (unbiased).
+
+    The uniform draws come from ``u`` when given, else from ``rng``.
+    """
     base = np.floor(x)
-    return (base + (rng.random(np.shape(x)) < (x - base))).astype(np.int64)
+    u = rng.random(np.shape(x)) if u is None else u
+    return (base + (u < (x - base))).astype(np.int64)
 
 
 def churn(employment: np.ndarray, vacancies: np.ndarray, target: np.ndarray,
@@ -184,11 +193,15 @@ def rank_within_groups(groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def choose_rows(cum_probs: np.ndarray, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Draw one column for each member from its row of a cumulative-probability table."""
+def choose_rows(cum_probs: np.ndarray, rows: np.ndarray, rng: np.random.Generator | None = None,
+                u: np.ndarray | None = None) -> np.ndarray:
+    """Draw one column for each member from its row of a cumulative-probability table.
+
+    The uniform draws come from ``u`` when given, else from ``rng``.
+    """
     if rows.size == 0:
         return np.empty(0, dtype=np.int64)
-    u = rng.random(rows.size)[:, None]
+    u = (rng.random(rows.size) if u is None else u)[:, None]
     choice = (u > cum_probs[rows]).sum(axis=1)
     return np.minimum(choice, cum_probs.shape[1] - 1)
 

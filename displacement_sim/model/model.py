@@ -25,13 +25,15 @@ from ..data import EconomyProfile, load_profile, load_profiles, world_robot_dens
 from ..seeding import SeedLike
 from . import market
 from .agents import Economy, Firm
+from .streams import EconomyStreams
 from .reporters import CUMULATIVE, FLOWS, METRICS, compute_metrics
 from .workers import COHORT_MONTHS, NEVER, Workers
 
 N_SECTORS = len(SECTORS)
 STREAMS = ("init", "adoption", "displacement", "churn", "training", "search", "exits")
-"""Independent random streams, one per mechanism, all spawned from the run's seed, so that a
-policy change does not shift the draws of unrelated mechanisms (common random numbers)."""
+"""Independent random streams, one per mechanism and economy (``EconomyStreams``), all spawned
+from the run's seed, so that a policy change shifts neither the draws of unrelated mechanisms
+nor those of other economies (common random numbers)."""
 
 
 class DisplacementModel(mesa.Model):
@@ -60,8 +62,7 @@ class DisplacementModel(mesa.Model):
         ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
         children = ss.spawn(len(STREAMS) + 1)
         super().__init__(rng=np.random.default_rng(children[0]))
-        self.streams = {name: np.random.default_rng(c) for name, c in zip(STREAMS, children[1:],
-                                                                           strict=True)}
+        self._stream_seeds = dict(zip(STREAMS, children[1:], strict=True))
         self.config = scenario
         self.month = 0
         year = scenario.start_year
@@ -75,6 +76,13 @@ class DisplacementModel(mesa.Model):
         self.settings = [scenario.settings_for(iso) for iso in self.economy_codes]
         self._build_parameters()
         self._build_economies()
+        # Streams per mechanism and economy (model/streams.py), over workers and firms.
+        self.worker_offsets = np.concatenate([[0], np.cumsum(self.n_agents)])
+        cells = N_SECTORS * scenario.firms_per_sector
+        self.firm_offsets = np.arange(self.n_economies + 1) * cells
+        self.streams = {name: EconomyStreams(ss_, self.firm_offsets if name == "adoption"
+                                             else self.worker_offsets)
+                        for name, ss_ in self._stream_seeds.items()}
         self._build_workers()
         self._build_firms()
         self._init_regional_centre()
@@ -167,7 +175,6 @@ class DisplacementModel(mesa.Model):
         ]
 
     def _build_workers(self) -> None:
-        rng = self.streams["init"]
         total = int(self.n_agents.sum())
         w = Workers.empty(total)
         self.workers = w
@@ -176,6 +183,7 @@ class DisplacementModel(mesa.Model):
         self.sector_skill_req = np.zeros((self.n_economies, N_SECTORS))
         self.sector_similarity = np.zeros((self.n_economies, N_SECTORS, N_SECTORS))
         for e, pr in enumerate(self.profiles):
+            rng = self.streams["init"].gens[e]
             s = self.settings[e]
             lo, hi = offsets[e], offsets[e + 1]
             n = hi - lo
@@ -226,7 +234,7 @@ class DisplacementModel(mesa.Model):
                           / np.maximum(np.bincount(w.economy, minlength=self.n_economies), 1))
 
     def _build_firms(self) -> None:
-        rng = self.streams["init"]
+        gens = self.streams["init"].gens
         w = self.workers
         F = self.config.firms_per_sector
         n_cells = self.n_economies * N_SECTORS
@@ -235,12 +243,13 @@ class DisplacementModel(mesa.Model):
         self.firm_economy = (cell // N_SECTORS).astype(np.int64)
         self.firm_sector = (cell % N_SECTORS).astype(np.int64)
         sigma = self._param("automation", "threshold_sigma")[self.firm_economy]
-        self.firm_threshold = np.exp(sigma * rng.standard_normal(n_firms))
+        self.firm_threshold = np.exp(sigma * np.concatenate(
+            [g.standard_normal(N_SECTORS * F) for g in gens]))
         self.firm_adopted_month = np.full(n_firms, -1, np.int64)
         self.firm_automated_share = np.zeros(n_firms)
         # Each worker joins one of the F firms of its economy and sector at random.
-        w.firm[:] = (w.economy.astype(np.int64) * N_SECTORS + w.sector) * F + rng.integers(
-            0, F, size=w.n)
+        w.firm[:] = (w.economy.astype(np.int64) * N_SECTORS + w.sector) * F + np.concatenate(
+            [g.integers(0, F, size=int(n)) for g, n in zip(gens, self.n_agents, strict=True)])
         self.firm_employment = self._employment_by_firm()
         e_f = self.firm_employment
         # Steady-state vacancies per economy, spread over firms by employment.
@@ -352,7 +361,6 @@ class DisplacementModel(mesa.Model):
         return self.cost_ratio0 * (1.0 - decline) ** (self.month / 12.0)
 
     def _adopt_and_displace(self) -> None:
-        rng = self.streams["adoption"]
         fe, fs = self.firm_economy, self.firm_sector
         modes = [s.automation.mode for s in self.settings]
         not_yet = self.firm_adopted_month < 0
@@ -361,7 +369,8 @@ class DisplacementModel(mesa.Model):
         F = self.config.firms_per_sector
         adopted_share = (np.bincount(fe * N_SECTORS + fs, weights=~not_yet,
                                      minlength=self.n_economies * N_SECTORS) / F)
-        u = rng.random(n_firms)  # drawn every month in every mode: streams stay aligned
+        # Drawn every month in every mode, so the streams stay aligned.
+        u = self.streams["adoption"].random(np.arange(n_firms))
         if "endogenous" in modes:
             profitable = self._cost_ratio()[fe] < self.firm_threshold
             hazard = market.adoption_hazard(
@@ -403,9 +412,13 @@ class DisplacementModel(mesa.Model):
             self.firm_employment, 1.0), 0.0)
         self.firm_automated_share[firms] = share[firms]
         cuts = np.zeros(n_firms, np.int64)
+        # Per-economy draws: firm rounding over the economies' firm blocks, keys over workers.
         drng = self.streams["displacement"]
-        cuts[firms] = market.stochastic_round(self.firm_employment[firms] * share[firms], drng)
-        picked = idx[market.weighted_pick_per_group(firm_of, expo, cuts, drng)]
+        firm_u = np.concatenate([g.random(int(c)) for g, c in zip(
+            drng.gens, np.diff(np.searchsorted(firms, self.firm_offsets)), strict=True)])
+        cuts[firms] = market.stochastic_round(self.firm_employment[firms] * share[firms],
+                                              u=firm_u)
+        picked = idx[market.weighted_pick_per_group(firm_of, expo, cuts, u=drng.random(idx))]
         automated_jobs = np.bincount(firm_of[np.isin(idx, picked)], minlength=n_firms)
         self.firm_target = np.maximum(self.firm_target - automated_jobs, 0.0)
         self.firm_vacancies = np.minimum(self.firm_vacancies, self.firm_target)
@@ -472,14 +485,14 @@ class DisplacementModel(mesa.Model):
         self.firm_target += release.ravel()[cell] * share
 
     def _churn(self) -> None:
-        rng = self.streams["churn"]
         fe = self.firm_economy
         sep_prob, self.firm_vacancies, _ = market.churn(
             self.firm_employment, self.firm_vacancies, self.firm_target,
             self.separation_rate[fe], self.opening_rate[fe], self.gamma_u[fe], self.gamma_v[fe])
         w = self.workers
         emp = np.flatnonzero(w.status == EMPLOYED)
-        leave = emp[rng.random(emp.size, dtype=np.float32) < sep_prob[w.firm[emp]]]
+        u = self.streams["churn"].random(emp, dtype=np.float32)
+        leave = emp[u < sep_prob[w.firm[emp]]]
         w.set_status(leave, UNEMPLOYED)
         w.subsidy_until[leave] = NEVER
         np.subtract.at(self.firm_employment, w.firm[leave], 1.0)
@@ -498,7 +511,7 @@ class DisplacementModel(mesa.Model):
                      e, w.skill[trainees]]
                  * np.where(w.digital[trainees], 1.0,
                             self._param("training", "no_digital_completion_factor")[e]))
-            drop = rng.random(trainees.size) < market.completion_hazard(p, duration)
+            drop = rng.random(trainees) < market.completion_hazard(p, duration)
             dropped = trainees[drop]
             w.set_status(dropped, UNEMPLOYED)
             self.flows["training_dropped"] += self._per_economy(dropped)
@@ -536,7 +549,7 @@ class DisplacementModel(mesa.Model):
             cap = 12.0 * self.centre_contribution.sum() / 12.0 / self.centre_cost
             self.centre_credit_people = min(self.centre_credit_people, cap)
 
-    def _enrol(self, slots: np.ndarray, rng: np.random.Generator, centre: bool) -> np.ndarray:
+    def _enrol(self, slots: np.ndarray, rng: EconomyStreams, centre: bool) -> np.ndarray:
         """Enrol up to ``slots[e]`` eligible unemployed per economy, by priority rule."""
         w = self.workers
         if not np.any(slots > 0):
@@ -549,7 +562,7 @@ class DisplacementModel(mesa.Model):
                                    for s in self.settings])
         keep = displaced | (~only_displaced[e] & (not centre))
         cand, e, displaced = cand[keep], e[keep], displaced[keep]
-        tie = rng.random(cand.size)
+        tie = rng.random(cand)
         rules = np.array([s.policy.capacity_building.priority for s in self.settings])[e]
         months = w.months_in_status[cand].astype(float)
         key = np.where(rules == "displaced_first", (~displaced) + tie,
@@ -568,7 +581,7 @@ class DisplacementModel(mesa.Model):
         self.flows["training_started"] += started
         return started
 
-    def _complete_training(self, done: np.ndarray, rng: np.random.Generator) -> None:
+    def _complete_training(self, done: np.ndarray, rng: EconomyStreams) -> None:
         """Completion raises skill one level and retrains for a sector with openings."""
         w = self.workers
         w.skill[done] = np.minimum(w.skill[done] + 1, 2)
@@ -579,7 +592,8 @@ class DisplacementModel(mesa.Model):
                           minlength=self.n_economies * N_SECTORS).reshape(self.n_economies,
                                                                           N_SECTORS)
         probs = (vac + 1e-9) / (vac + 1e-9).sum(1, keepdims=True)
-        w.sector[done] = market.choose_rows(np.cumsum(probs, axis=1), w.economy[done], rng)
+        w.sector[done] = market.choose_rows(np.cumsum(probs, axis=1), w.economy[done],
+                                            u=rng.random(done))
         w.set_status(done, UNEMPLOYED)
         self.flows["training_completed"] += self._per_economy(done)
 
@@ -591,7 +605,7 @@ class DisplacementModel(mesa.Model):
         searchers = np.flatnonzero((w.status == UNEMPLOYED) | (w.status == TRAINING))
         if searchers.size == 0:
             return
-        applying = searchers[rng.random(searchers.size) < self._search_intensity(searchers)]
+        applying = searchers[rng.random(searchers) < self._search_intensity(searchers)]
         e = w.economy[applying].astype(np.int64)
         own = w.sector[applying].astype(np.int64)
         # Destination: own sector with probability r, else by vacancies times similarity.
@@ -606,7 +620,7 @@ class DisplacementModel(mesa.Model):
         probs = (1.0 - r)[:, None, None] * other
         probs[:, idx, idx] += np.where(tot[..., 0] > 0, r[:, None], 1.0)
         cum = np.cumsum(probs, axis=2).reshape(cells, N_SECTORS)
-        dest = market.choose_rows(cum, e * N_SECTORS + own, rng)
+        dest = market.choose_rows(cum, e * N_SECTORS + own, u=rng.random(applying))
         cell = e * N_SECTORS + dest
         applicants = np.bincount(cell, minlength=cells)
         q = market.urn_ball_hire_prob(applicants, vac_cell.ravel(),
@@ -617,11 +631,12 @@ class DisplacementModel(mesa.Model):
         boost = 1.0 + np.where(w.displaced_month[applying] >= 0,
                                self._param("policy", "hiring_subsidy", "hiring_effect")[e] * sub,
                                0.0)
-        success = rng.random(applying.size) < np.minimum(q[cell] * fit * boost, 1.0)
+        success = rng.random(applying) < np.minimum(q[cell] * fit * boost, 1.0)
         hired, cell = applying[success], cell[success]
         # No cell hires more than its vacancies (rounded at random).
-        allowed = market.stochastic_round(vac_cell.ravel(), rng)
-        keep = market.rank_within_groups(cell, rng.random(hired.size)) < allowed[cell]
+        allowed = market.stochastic_round(vac_cell.ravel(), u=np.concatenate(
+            [g.random(N_SECTORS) for g in rng.gens]))
+        keep = market.rank_within_groups(cell, rng.random(hired)) < allowed[cell]
         hired, cell = hired[keep], cell[keep]
         if hired.size == 0:
             return
@@ -629,7 +644,7 @@ class DisplacementModel(mesa.Model):
         F = self.config.firms_per_sector
         cumv = np.concatenate([[0.0], np.cumsum(self.firm_vacancies)])
         lo, hi = cumv[cell * F], cumv[(cell + 1) * F]
-        point = lo + rng.random(hired.size) * (hi - lo)
+        point = lo + rng.random(hired) * (hi - lo)
         firm = np.clip(np.searchsorted(cumv, point, side="right") - 1, cell * F,
                        (cell + 1) * F - 1)
         was_training = w.status[hired] == TRAINING
@@ -660,9 +675,9 @@ class DisplacementModel(mesa.Model):
         unemp = np.flatnonzero((w.status == UNEMPLOYED)
                                & (w.months_in_status >= lt[w.economy]))
         rate = self._param("labour_market", "long_term_exit_rate")[w.economy[unemp]]
-        leave = unemp[rng.random(unemp.size) < rate]
+        leave = unemp[rng.random(unemp) < rate]
         olf = np.flatnonzero(w.status == OUT_OF_LABOUR_FORCE)
-        back = olf[rng.random(olf.size) < self._param("labour_market",
+        back = olf[rng.random(olf) < self._param("labour_market",
                                                        "reentry_rate")[w.economy[olf]]]
         w.set_status(leave, OUT_OF_LABOUR_FORCE)
         w.set_status(back, UNEMPLOYED)

@@ -25,8 +25,8 @@ from ..data import EconomyProfile, load_profile, load_profiles, world_robot_dens
 from ..seeding import SeedLike
 from . import market
 from .agents import Economy, Firm
-from .streams import EconomyStreams
 from .reporters import CUMULATIVE, FLOWS, METRICS, compute_metrics
+from .streams import EconomyStreams
 from .workers import COHORT_MONTHS, NEVER, Workers
 
 N_SECTORS = len(SECTORS)

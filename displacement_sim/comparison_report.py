@@ -511,10 +511,9 @@ def _method(c: _Context) -> list[Block]:
             "training, search, exits) draws from its own random stream, so a policy changes "
             "only the draws it touches. The difference between an option and the reference in "
             "replicate r is therefore mostly the policy's effect, and the differences vary "
-            "much less than the outcomes themselves. The economies of a run share these "
-            "streams, so a policy in one economy also reshuffles the draws in the others: an "
-            "option that changes nothing in an economy can still differ there by chance, as "
-            f"its interval shows. Each reported change is the mean of the {n} paired "
+            "much less than the outcomes themselves. Each economy has its own streams, so a "
+            "policy in one economy leaves the other economies' runs unchanged (except through "
+            f"the regional centre, which links its members). Each reported change is the mean of the {n} paired "
             f"differences; its {lvl} confidence interval is the t-interval of that mean "
             f"(mean ± t({q:g}, {n - 1}) × standard deviation / √{n}; Law 2015, 10.2). "
             "'Better in' is the share of pairs in which the option did strictly better, in "
@@ -561,8 +560,10 @@ def _method(c: _Context) -> list[Block]:
         Para(
             "**What the model leaves out.** No macroeconomic feedback: programme spending is "
             "not financed by taxes in the model and does not raise demand; jobs created by "
-            "automation are a fixed ratio of jobs automated. The model is not calibrated to "
-            "observed outcomes (docs/ODD.md, 9.2). Use the differences between options, "
+            "automation are a fixed ratio of jobs automated. The baseline is calibrated to "
+            "sector employment shares and unemployment in 2005-2023 (docs/calibration.md), "
+            "but the policy mechanisms are not fitted to programme evaluations (docs/ODD.md, "
+            "9.2). Use the differences between options, "
             "rather than the levels, and their direction and rough size rather than exact "
             "values."),
         Para(

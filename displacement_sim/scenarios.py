@@ -5,7 +5,10 @@ to every economy (``[automation]``, ``[labour_market]``, ``[training]``, ``[poli
 ``[exposure]``), per-economy overrides (``[economy.VNM.policy.capacity_building]``) and
 optionally ``extends = "baseline.toml"`` (a path relative to the file), whose tables it
 overrides key by key; ``extends`` may also list several files, merged in order (the
-calibrated parameters of each economy, for example). This module knows nothing of Mesa.
+calibrated parameters of each economy, for example). A value a file sets for every economy
+(in a top-level section) replaces the per-economy values of the same key that it inherits, so
+``fast_automation`` changes the cost decline of every economy, calibrated or not; the file's
+own ``[economy.X]`` tables still win. This module knows nothing of Mesa.
 """
 
 from __future__ import annotations
@@ -74,7 +77,34 @@ def load_raw(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
         layer.pop("name", None)
         layer.pop("description", None)
         base = deep_merge(base, layer)
+    for section in SECTIONS:
+        if isinstance(raw.get(section), dict):
+            for keys in _leaf_paths(raw[section]):
+                drop_economy_values(base, (section, *keys))
     return deep_merge(base, raw)
+
+
+def _leaf_paths(table: dict[str, Any], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    out: list[tuple[str, ...]] = []
+    for key, value in table.items():
+        if isinstance(value, dict) and value:
+            out.extend(_leaf_paths(value, (*prefix, key)))
+        else:
+            out.append((*prefix, key))
+    return out
+
+
+def drop_economy_values(data: dict[str, Any], path: tuple[str, ...]) -> None:
+    """Remove per-economy values at ``path`` (a setting for every economy made later wins
+    over per-economy values it inherits, such as calibrated ones)."""
+    for override in (data.get("economy") or {}).values():
+        node = override
+        for key in path[:-1]:
+            node = node.get(key) if isinstance(node, dict) else None
+            if node is None:
+                break
+        if isinstance(node, dict):
+            node.pop(path[-1], None)
 
 
 def to_scenario_dict(raw: dict[str, Any]) -> dict[str, Any]:
@@ -149,13 +179,16 @@ def with_updates(scenario: Scenario, updates: dict[str, Any], source: str = "<up
     """A copy of ``scenario`` with dotted-path updates applied, validated again.
 
     ``updates`` maps paths such as ``"policy.capacity_building.share_of_gdp"`` (every
-    economy) or ``"economy.VNM.policy.capacity_building.share_of_gdp"`` to values.
+    economy: replaces per-economy values of that key too) or
+    ``"economy.VNM.policy.capacity_building.share_of_gdp"`` (one economy) to values.
     """
     data = scenario.model_dump(mode="json")
     file_layout = {k: v for k, v in data.items() if k != "defaults"}
     file_layout.update(data["defaults"])
     for path, value in updates.items():
         keys = path.split(".")
+        if keys[0] in SECTIONS:  # for every economy: replaces per-economy values too
+            drop_economy_values(file_layout, tuple(keys))
         node = file_layout
         for k in keys[:-1]:
             node = node.setdefault(k, {})

@@ -15,6 +15,7 @@ import numpy as np
 from ..config import Scenario
 from ..constants import (
     ASEAN,
+    ECONOMIES,
     EMPLOYED,
     OUT_OF_LABOUR_FORCE,
     SECTORS,
@@ -80,8 +81,9 @@ class DisplacementModel(mesa.Model):
         self.worker_offsets = np.concatenate([[0], np.cumsum(self.n_agents)])
         cells = N_SECTORS * scenario.firms_per_sector
         self.firm_offsets = np.arange(self.n_economies + 1) * cells
+        ids = [ECONOMIES.index(iso) for iso in self.economy_codes]
         self.streams = {name: EconomyStreams(ss_, self.firm_offsets if name == "adoption"
-                                             else self.worker_offsets)
+                                             else self.worker_offsets, ids)
                         for name, ss_ in self._stream_seeds.items()}
         self._build_workers()
         self._build_firms()

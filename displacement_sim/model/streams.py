@@ -8,6 +8,8 @@ mechanisms' draws, as they were: comparisons are paired exactly (common random n
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 
@@ -20,10 +22,15 @@ class EconomyStreams:
         The mechanism's seed; each economy's generator is spawned from it.
     offsets : numpy.ndarray
         Start of each economy's block of members, plus the end (length ``n_economies + 1``).
+    economy_ids : sequence of int
+        A fixed number per economy (its place in ``constants.ECONOMIES``), so an economy gets
+        the same generator whichever other economies are simulated and in whatever order.
     """
 
-    def __init__(self, seed: np.random.SeedSequence, offsets: np.ndarray) -> None:
-        self.gens = [np.random.default_rng(s) for s in seed.spawn(len(offsets) - 1)]
+    def __init__(self, seed: np.random.SeedSequence, offsets: np.ndarray,
+                 economy_ids: Sequence[int]) -> None:
+        self.gens = [np.random.default_rng(np.random.SeedSequence(
+            seed.entropy, spawn_key=(*seed.spawn_key, int(i)))) for i in economy_ids]
         self.offsets = np.asarray(offsets)
 
     def counts(self, idx: np.ndarray) -> np.ndarray:

@@ -10,9 +10,8 @@ Usage (from the repository root)::
     excluded: the pool is entered and every worker has run one spec (imports and data loaded)
     before the clock starts; the cold time, start-up included, is shown apart. The parallel
     efficiency is ``(rate2 / rate1) / 2``. The coordinator's CPU time per run and the time it
-    spends in ``ResultsStore.write_run`` show where the rest goes. A last row is an experiment,
-    not the package: the workers serialise their table to Parquet bytes and the coordinator only
-    writes the bytes.
+    spends writing each result (the workers encode Parquet; the coordinator writes the bytes)
+    show where the rest goes.
 (b) Peak memory of the coordinator for ``--memory-runs`` tiny runs on 2 process workers, each in
     a fresh child process: tracemalloc peak while expanding the batch and while running it, and
     the child's peak resident memory (``ru_maxrss``, coordinator only).
@@ -24,9 +23,7 @@ best of several measurements and the load average is printed.
 from __future__ import annotations
 
 import argparse
-import io
 import json
-import multiprocessing
 import os
 import resource
 import subprocess
@@ -35,17 +32,13 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
-
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from displacement_sim.batch import expand_batch, load_batch_file, manifest_for, run_specs
 from displacement_sim.executors import Executor, ProcessExecutor, SequentialExecutor
 from displacement_sim.runner import RunSpec, timed_run
-from displacement_sim.store import ResultsStore, atomic_write_bytes
+from displacement_sim.store import ResultsStore
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = ROOT / "scenarios" / "batches" / "smoke.toml"
@@ -68,28 +61,14 @@ def cpu_timed_run(spec: RunSpec) -> tuple[str, Any, str | None, float]:
     return run_id, df, error, time.process_time() - start
 
 
-def run_to_parquet_bytes(spec: RunSpec) -> tuple[str, bytes | None, str | None, float]:
-    """Experiment: run a spec and serialise its table to Parquet in the worker (CPU seconds)."""
-    start = time.process_time()
-    run_id, df, error, _ = timed_run(spec)
-    if df is None:
-        return run_id, None, error, time.process_time() - start
-    buf = io.BytesIO()
-    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), buf)
-    return run_id, buf.getvalue(), None, time.process_time() - start
-
-
-# ------------------------------------------------------------------ instrumentation
-
-
 class TimedStore(ResultsStore):
     """A store that adds up the time spent writing results."""
 
     write_seconds = 0.0
 
-    def write_run(self, run_id: str, df: Any) -> None:
+    def write_run_bytes(self, run_id: str, data: bytes) -> None:
         start = time.perf_counter()
-        super().write_run(run_id, df)
+        super().write_run_bytes(run_id, data)
         self.write_seconds += time.perf_counter() - start
 
 
@@ -119,8 +98,8 @@ def make(n_workers: int) -> Executor:
     return SequentialExecutor() if n_workers == 0 else ProcessExecutor(n_workers)
 
 
-def measure(n_workers: int, specs: list[RunSpec], warm_specs: list[RunSpec],
-            worker_serialises: bool = False) -> dict[str, float]:
+def measure(n_workers: int, specs: list[RunSpec], warm_specs: list[RunSpec]
+            ) -> dict[str, float]:
     """One throughput measurement; ``n_workers == 0`` runs in this process."""
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
@@ -134,14 +113,7 @@ def measure(n_workers: int, specs: list[RunSpec], warm_specs: list[RunSpec],
             store.open(manifest_for("bench", specs, 0, {}))
             cpu0 = time.process_time()
             t2 = time.perf_counter()
-            if worker_serialises:
-                for run_id, data, _, seconds in ex.imap_unordered(run_to_parquet_bytes, specs):
-                    rec.seconds.append(seconds)
-                    start = time.perf_counter()
-                    atomic_write_bytes(store.parts / f"{run_id}.parquet", data)
-                    store.write_seconds += time.perf_counter() - start
-            else:
-                run_specs(specs, store, rec, progress=False)
+            run_specs(specs, store, rec, progress=False)
             t3 = time.perf_counter()
             cpu = time.process_time() - cpu0
             failed = store.failed()
@@ -159,9 +131,9 @@ def measure(n_workers: int, specs: list[RunSpec], warm_specs: list[RunSpec],
     }
 
 
-def best(n_workers: int, specs: list[RunSpec], warm_specs: list[RunSpec], repeat: int,
-         worker_serialises: bool = False) -> dict[str, float]:
-    results = [measure(n_workers, specs, warm_specs, worker_serialises) for _ in range(repeat)]
+def best(n_workers: int, specs: list[RunSpec], warm_specs: list[RunSpec], repeat: int
+         ) -> dict[str, float]:
+    results = [measure(n_workers, specs, warm_specs) for _ in range(repeat)]
     return max(results, key=lambda r: r["rate"])
 
 
@@ -174,52 +146,21 @@ def throughput(n_runs: int, repeat: int) -> None:
           "| worker CPU/run (ms) | coordinator CPU/run (ms) | write_run wall/run (ms) |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     rows: dict[str, dict[str, float]] = {}
-    for label, n, ser in (("sequential (in process)", 0, False), ("processes, 1 worker", 1, False),
-                          ("processes, 2 workers", 2, False),
-                          ("experiment: worker writes Parquet bytes, 1", 1, True),
-                          ("experiment: worker writes Parquet bytes, 2", 2, True)):
-        r = best(n, specs, warm_specs, repeat, ser)
+    for label, n in (("sequential (in process)", 0), ("processes, 1 worker", 1),
+                     ("processes, 2 workers", 2)):
+        r = best(n, specs, warm_specs, repeat)
         rows[label] = r
         startup = f"{r['startup']:.2f}" if n else "-"
         print(f"| {label} | {r['rate']:.0f} | {r['wall']:.2f} | {startup} "
               f"| {r['cold_rate']:.0f} | {r['run_cpu_ms']:.1f} | {r['coord_cpu_ms']:.1f} "
               f"| {r['write_ms']:.1f} |", flush=True)
     eff = rows["processes, 2 workers"]["rate"] / rows["processes, 1 worker"]["rate"] / 2
-    eff_x = (rows["experiment: worker writes Parquet bytes, 2"]["rate"]
-             / rows["experiment: worker writes Parquet bytes, 1"]["rate"] / 2)
     cold = rows["processes, 2 workers"]["cold_rate"] / rows["processes, 1 worker"]["cold_rate"] / 2
     print(f"\nParallel efficiency (rate2 / rate1) / 2: **{100 * eff:.0f}%** "
-          f"(start-up included: {100 * cold:.0f}%; experiment: {100 * eff_x:.0f}%)")
-    speed = (rows["experiment: worker writes Parquet bytes, 2"]["rate"]
-             / rows["processes, 2 workers"]["rate"])
-    print(f"Experiment vs package on 2 workers: x{speed:.2f} runs/min")
-    # CPU-bound model, robust to other load on the machine: w and c are the worker's and the
-    # coordinator's CPU time per run, C the cores. n workers run at most n / w runs per second,
-    # the coordinator at most 1 / c, and all of them together at most C / (w + c).
-    for label, one, two in (("package", "processes, 1 worker", "processes, 2 workers"),
-                            ("experiment", "experiment: worker writes Parquet bytes, 1",
-                             "experiment: worker writes Parquet bytes, 2")):
-        w = rows[one]["run_cpu_ms"]
-        c = rows[two]["coord_cpu_ms"]
-        cores = os.cpu_count() or 1
-        rate1 = min(1 / w, 1 / c, cores / (w + c))
-        rate2 = min(2 / w, 1 / c, cores / (w + c))
-        print(f"CPU-bound prediction on an idle {cores}-core machine ({label}): worker "
-              f"{w:.1f} ms + coordinator {c:.1f} ms CPU per run -> efficiency "
-              f"{100 * rate2 / rate1 / 2:.0f}%")
+          f"(start-up included: {100 * cold:.0f}%)")
 
 
 # ------------------------------------------------------------------ worker start-up
-
-
-class ForkserverExecutor(ProcessExecutor):
-    """Experiment: a forkserver that has imported the package forks the workers."""
-
-    def __init__(self, n_workers: int) -> None:
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["displacement_sim.runner"])
-        self.n_workers = n_workers
-        self._pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx)
 
 
 def startup(repeat: int) -> None:
@@ -227,20 +168,16 @@ def startup(repeat: int) -> None:
     specs = smoke_specs(4, seed=12)
     print(f"\n### Worker start-up: executor created -> every worker has done one run "
           f"(best of {repeat}; 0.5 s hold excluded)\n")
-    print("| workers | spawn (package) | forkserver + preload (experiment) |")
-    print("|---:|---:|---:|")
+    print("| workers | seconds |")
+    print("|---:|---:|")
     for n in (1, 2):
-        times = {}
-        for label, cls in (("spawn", ProcessExecutor), ("forkserver", ForkserverExecutor)):
-            best_s = float("inf")
-            for _ in range(repeat):
-                t0 = time.perf_counter()
-                with cls(n) as ex:
-                    pids = list(ex.imap_unordered(warm, specs[:n]))
-                    best_s = min(best_s, time.perf_counter() - t0 - 0.5)
-                assert len(set(pids)) == n
-            times[label] = best_s
-        print(f"| {n} | {times['spawn']:.2f} s | {times['forkserver']:.2f} s |", flush=True)
+        best_s = float("inf")
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            with ProcessExecutor(n) as ex:
+                list(ex.imap_unordered(warm, specs[:n]))
+                best_s = min(best_s, time.perf_counter() - t0 - 0.5)
+        print(f"| {n} | {best_s:.2f} |", flush=True)
 
 
 # ------------------------------------------------------------------ coordinator memory

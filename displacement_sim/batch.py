@@ -26,14 +26,14 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from tqdm.auto import tqdm
 
 from .config import Scenario, Strict
 from .errors import ScenarioError
 from .executors import Executor, make_executor
 from .runner import RunSpec, make_specs, scenario_key, timed_run
-from .scenarios import format_validation_error, load_scenario, read_toml, with_updates
+from .scenarios import load_scenario, load_validated, with_updates
 from .store import ResultsStore
 
 OUTPUT_DIR = Path(__file__).resolve().parents[1] / "outputs"
@@ -83,12 +83,7 @@ class BatchFile(Strict):
 
 def load_batch_file(path: str | Path) -> tuple[BatchFile, Path]:
     """Read and validate a batch file."""
-    path = Path(path)
-    raw = read_toml(path)
-    try:
-        return BatchFile.model_validate(raw), path
-    except ValidationError as exc:
-        raise ScenarioError(format_validation_error(str(path), exc)) from None
+    return load_validated(path, BatchFile)
 
 
 def sweep_points(sweep: Sweep) -> list[dict[str, Any]]:
@@ -229,10 +224,20 @@ def run_batch(batch: str | Path | BatchFile, out: str | Path | None = None,
         base = path.parent
         definition = bf.model_dump(mode="json")
     specs = expand_batch(bf, base, str(batch) if not isinstance(batch, BatchFile) else bf.name)
-    store = ResultsStore(out or OUTPUT_DIR / bf.name)
-    store.open(manifest_for(bf.name, specs, bf.seed, definition), force=force)
+    return execute(bf.name, specs, bf.seed, definition, out, executor, n_workers, scheduler,
+                   force, progress)
+
+
+def execute(name: str, specs: Sequence[RunSpec], master_seed: int, definition: dict[str, Any],
+            out: str | Path | None = None, executor: str = "processes",
+            n_workers: int | None = None, scheduler: str | None = None, force: bool = False,
+            progress: bool = True) -> tuple[ResultsStore, dict[str, Any]]:
+    """Claim ``out`` (default ``outputs/<name>``), run the specs not yet stored, and record in
+    the manifest whether the batch is complete."""
+    store = ResultsStore(out or OUTPUT_DIR / name)
+    store.open(manifest_for(name, specs, master_seed, definition), force=force)
     with make_executor(executor, n_workers, scheduler) as ex:  # type: ignore[arg-type]
-        summary = run_specs(specs, store, ex, progress, desc=bf.name)
+        summary = run_specs(specs, store, ex, progress, desc=name)
     store.update_manifest(complete=not store.failed() and len(store.done()) >= len(specs),
                           failed=sorted(store.failed()))
     return store, summary
@@ -248,14 +253,9 @@ def run_scenario(scenario: Scenario | str | Path, out: str | Path | None = None,
     # Common random numbers: replicate r of any scenario gets the same seed, so two scenarios
     # run with the same master seed are paired run by run.
     specs = make_specs(scenario, replicates, common_random_numbers=True)
-    store = ResultsStore(out or OUTPUT_DIR / scenario.name)
     definition = {"scenario": scenario.model_dump(mode="json"), "replicates": len(specs)}
-    store.open(manifest_for(scenario.name, specs, scenario.seed, definition), force=force)
-    with make_executor(executor, n_workers, scheduler) as ex:  # type: ignore[arg-type]
-        summary = run_specs(specs, store, ex, progress, desc=scenario.name)
-    store.update_manifest(complete=not store.failed() and len(store.done()) >= len(specs),
-                          failed=sorted(store.failed()))
-    return store, summary
+    return execute(scenario.name, specs, scenario.seed, definition, out, executor, n_workers,
+                   scheduler, force, progress)
 
 
 def specs_ids(specs: Iterable[RunSpec]) -> list[str]:

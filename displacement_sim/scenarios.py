@@ -17,7 +17,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .config import SECTIONS, Scenario, deep_merge
 from .errors import ScenarioError
@@ -116,6 +116,18 @@ def to_scenario_dict(raw: dict[str, Any]) -> dict[str, Any]:
             raise ScenarioError("use top-level sections or 'defaults', not both")
         out["defaults"] = sections
     return out
+
+
+def load_validated[M: BaseModel](path: str | Path, schema: type[M],
+                                 error: type[Exception] = ScenarioError) -> tuple[M, Path]:
+    """Read a TOML file and validate it against ``schema`` (batch, analysis, calibration
+    files); every problem becomes one ``error`` naming the file and the key."""
+    path = Path(path)
+    raw = read_toml(path)
+    try:
+        return schema.model_validate(raw), path
+    except ValidationError as exc:
+        raise error(format_validation_error(str(path), exc)) from None
 
 
 def format_validation_error(source: str, exc: ValidationError) -> str:

@@ -14,6 +14,7 @@ pyarrow or DuckDB (``read_parquet('outputs/NAME/parts/*.parquet')``).
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tempfile
@@ -37,10 +38,6 @@ _FILE_MODE = 0o666 & ~_read_umask()
 """File mode of results: what ``open`` would give (read once, at import)."""
 
 
-def _umask_mode() -> int:
-    return _FILE_MODE
-
-
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically (temporary file in the same folder, then rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -50,7 +47,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, _umask_mode())
+        os.chmod(tmp, _FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -64,18 +61,9 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def atomic_write_parquet(path: Path, df: pd.DataFrame) -> None:
     """Write a DataFrame as Parquet atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        df.to_parquet(tmp, index=False)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.chmod(tmp, _umask_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    buf = io.BytesIO()
+    df.to_parquet(buf, index=False)
+    atomic_write_bytes(path, buf.getvalue())
 
 
 class ResultsStore:

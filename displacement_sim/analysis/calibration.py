@@ -39,7 +39,7 @@ from tqdm.auto import tqdm
 from ..config import ISO3, Strict
 from ..constants import ECONOMIES, SECTORS
 from ..errors import CalibrationError, ScenarioError
-from ..scenarios import format_validation_error, load_scenario, read_toml, with_updates
+from ..scenarios import format_validation_error, load_scenario, load_validated, with_updates
 
 SECTOR_GROUPS: dict[str, tuple[str, ...]] = {
     "agriculture": ("A",),
@@ -128,12 +128,7 @@ class CalibrationFile(Strict):
 
 def load_calibration_file(path: str | Path) -> tuple[CalibrationFile, Path]:
     """Read and validate a calibration file (errors name the file and key)."""
-    path = Path(path)
-    raw = read_toml(path)
-    try:
-        return CalibrationFile.model_validate(raw), path
-    except ValidationError as exc:
-        raise CalibrationError(format_validation_error(str(path), exc)) from None
+    return load_validated(path, CalibrationFile, CalibrationError)
 
 
 # ----------------------------------------------------------------------- data and moments

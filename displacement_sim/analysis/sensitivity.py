@@ -41,7 +41,7 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 from SALib.analyze import delta as delta_analyze
 from SALib.analyze import fast as fast_analyze
 from SALib.analyze import morris as morris_analyze
@@ -53,7 +53,7 @@ from SALib.sample import sobol as sobol_sample
 
 from ..config import ISO3, Strict
 from ..errors import ScenarioError
-from ..scenarios import format_validation_error, load_scenario, read_toml, with_updates
+from ..scenarios import load_scenario, load_validated, with_updates
 from .factors import Factor, row_updates, salib_problem, scale_sample
 from .outputs import NEEDS_REFERENCE, cost_per_additional, needed_columns, outcome
 
@@ -124,13 +124,7 @@ class AnalysisFile(Strict):
 
 def load_analysis(path: str | Path) -> tuple[AnalysisFile, Path]:
     """Read and validate an analysis file."""
-    path = Path(path)
-    raw = read_toml(path)
-    try:
-        spec = AnalysisFile.model_validate(raw)
-    except ValidationError as exc:
-        raise ScenarioError(format_validation_error(str(path), exc)) from None
-    return spec, path
+    return load_validated(path, AnalysisFile)
 
 
 # ----------------------------------------------------------------------- sampling

@@ -11,7 +11,7 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
-EXECUTED = ("01_quickstart", "02_policy_comparison", "03_sensitivity")
+EXECUTED = ("01_quickstart", "02_policy_comparison", "03_sensitivity", "04_calibration")
 """Notebooks executed here. Each has a cell tagged ``parameters`` that sets ``OUT``."""
 
 TIMEOUT_S = 180

@@ -22,7 +22,7 @@ import hashlib
 import itertools
 import json
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -256,8 +256,3 @@ def run_scenario(scenario: Scenario | str | Path, out: str | Path | None = None,
     definition = {"scenario": scenario.model_dump(mode="json"), "replicates": len(specs)}
     return execute(scenario.name, specs, scenario.seed, definition, out, executor, n_workers,
                    scheduler, force, progress)
-
-
-def specs_ids(specs: Iterable[RunSpec]) -> list[str]:
-    """Run ids of specs (for tests and resumption checks)."""
-    return [s.run_id for s in specs]

@@ -14,7 +14,6 @@ import numpy as np
 
 from ..config import Scenario
 from ..constants import (
-    ASEAN,
     ECONOMIES,
     EMPLOYED,
     OUT_OF_LABOUR_FORCE,
@@ -733,4 +732,4 @@ class DisplacementModel(mesa.Model):
         return df
 
 
-__all__ = ["DisplacementModel", "ASEAN"]
+__all__ = ["DisplacementModel"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import matplotlib
@@ -13,6 +12,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 
 from .constants import ECONOMIES, ECONOMY_NAMES  # noqa: E402
+from .plots import png_bytes  # noqa: E402
 from .store import atomic_write_bytes, atomic_write_text  # noqa: E402
 
 SERIES_LABELS = {"share_agriculture": "Agriculture, % of employment",
@@ -44,10 +44,7 @@ def _figure(fit: pd.DataFrame, iso: str, title: str) -> bytes:
     axes[0].legend(fontsize=6)
     fig.suptitle(f"{ECONOMY_NAMES[iso]}: {title}", fontsize=9)
     fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90)
-    plt.close(fig)
-    return buf.getvalue()
+    return png_bytes(fig, dpi=90)
 
 
 def _md_table(df: pd.DataFrame) -> str:

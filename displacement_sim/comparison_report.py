@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -178,12 +177,9 @@ def fmt_share(p: float) -> str:
 
 
 def _png(fig: MplFigure) -> bytes:
-    import matplotlib.pyplot as plt
+    from .plots import png_bytes
 
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=85, metadata={"Software": None})
-    plt.close(fig)
-    return buf.getvalue()
+    return png_bytes(fig, dpi=85)
 
 
 def _legend_below(fig: MplFigure, ax: Axes, ncol: int = 3) -> None:

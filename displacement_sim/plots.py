@@ -27,6 +27,25 @@ STATUS_LABELS = {"employed": "employed", "training": "in training", "unemployed"
                  "olf": "left the labour force"}
 
 
+def png_bytes(fig: Figure, dpi: int = 110) -> bytes:
+    """Render a figure to PNG bytes and close it (no timestamp, so output is reproducible)."""
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def save_png(fig: Figure, path: str | Path, dpi: int = 110) -> Path:
+    """Write a figure as PNG atomically and close it."""
+    from .store import atomic_write_bytes
+
+    path = Path(path)
+    atomic_write_bytes(path, png_bytes(fig, dpi))
+    return path
+
+
 def _ax(ax: Axes | None) -> Axes:
     return ax if ax is not None else plt.figure().add_subplot()
 
@@ -147,8 +166,6 @@ def plot_cohort_outcomes(df: pd.DataFrame, ax: Axes | None = None,
 
 def save_run_figures(df: pd.DataFrame, folder: str | Path) -> list[Path]:
     """Write the standard figures of a run as PNG files into ``folder``; return their paths."""
-    from .store import atomic_write_bytes
-
     folder = Path(folder)
     figures: dict[str, Figure] = {"unemployment_by_economy": figure_unemployment(df)}
     for name, fn, size in (
@@ -160,17 +177,7 @@ def save_run_figures(df: pd.DataFrame, folder: str | Path) -> list[Path]:
         fn(df, ax=fig.add_subplot())
         fig.tight_layout()
         figures[name] = fig
-    paths = []
-    import io
-
-    for name, fig in figures.items():
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=110)
-        plt.close(fig)
-        path = folder / f"{name}.png"
-        atomic_write_bytes(path, buf.getvalue())
-        paths.append(path)
-    return paths
+    return [save_png(fig, folder / f"{name}.png") for name, fig in figures.items()]
 
 
 def plot_sobol_bars(indices: pd.DataFrame, ax: Axes | None = None) -> Axes:

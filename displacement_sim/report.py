@@ -67,9 +67,8 @@ def write_run_summary(df: pd.DataFrame, root: str | Path) -> Path:
 def write_summaries(df: pd.DataFrame, root: str | Path,
                     metrics: Sequence[str] | None = None) -> list[Path]:
     """Write the replicate summaries (Parquet and CSV) and fan charts of a results folder."""
-    import matplotlib.pyplot as plt
 
-    from .plots import figure_unemployment
+    from .plots import figure_unemployment, save_png
 
     root = Path(root)
     table = summarize(df, metrics)
@@ -86,10 +85,6 @@ def write_summaries(df: pd.DataFrame, root: str | Path,
                 continue
             fig = figure_unemployment(d, metric)
             fig.suptitle(f"{scenario}: {metric.replace('_', ' ')} (mean, 5-95% range)")
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png", dpi=100)
-            plt.close(fig)
-            path = out / f"fan_{i:03d}_{str(scenario).split('|')[0]}_{metric}.png"
-            atomic_write_bytes(path, buf.getvalue())
-            paths.append(path)
+            paths.append(save_png(
+                fig, out / f"fan_{i:03d}_{str(scenario).split('|')[0]}_{metric}.png", dpi=100))
     return paths

@@ -449,7 +449,7 @@ def write_sensitivity(result: SensitivityResult, out: str | Path) -> list[Path]:
 
     import matplotlib.pyplot as plt
 
-    from ..plots import plot_morris, plot_sobol_bars
+    from ..plots import plot_morris, plot_sobol_bars, save_png
     from ..store import atomic_write_bytes, atomic_write_text
 
     out = Path(out)
@@ -482,11 +482,7 @@ def write_sensitivity(result: SensitivityResult, out: str | Path) -> list[Path]:
         ax.set_title(f"{name} ({d['economy'].iloc[0]}): {spec.method}, N = {spec.n}, "
                      f"{spec.replicates} replicates", fontsize=9)
         fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=110)
-        plt.close(fig)
-        atomic_write_bytes(figures / f"{name}.png", buf.getvalue())
-        paths.append(figures / f"{name}.png")
+        paths.append(save_png(fig, figures / f"{name}.png"))
     md = sensitivity_summary(result)
     atomic_write_text(out / "summary.md", md)
     atomic_write_text(out / "analysis.json", json.dumps(spec.model_dump(mode="json"), indent=2))

@@ -5,8 +5,9 @@ Usage: ``./dev sim``-style environment, then::
     .venv/bin/python benchmarks/bench_model.py [--agents 10000 100000 1000000] [--years 10]
 
 Each scale runs in a fresh subprocess so that its peak resident memory (``ru_maxrss``) is its
-own. Prints worker-agent-steps per second (stepping only, and including set-up), state bytes per
-worker agent and peak memory, as a Markdown table.
+own. Agents are the rows of the worker table: the working-age population (labour force and
+inactive). Prints agent-steps per second (stepping only; set-up, which includes the burn-in, is
+timed apart), state bytes per agent and peak memory, as a Markdown table.
 """
 
 from __future__ import annotations
@@ -20,16 +21,20 @@ import time
 
 
 def one(agents: int, years: int, seed: int) -> dict:
-    from displacement_sim.data import load_profiles
     from displacement_sim.model import DisplacementModel
+    from displacement_sim.model.inputs import load_inputs
     from displacement_sim.scenarios import load_scenario
 
-    profiles = load_profiles()
-    labour_force = sum(p.labour_force for p in profiles.values())
-    scenario = load_scenario("baseline", workers_per_agent=labour_force / agents,
+    scenario = load_scenario("baseline", years=years)
+    inputs = load_inputs(scenario)
+    # Agents are the working-age population (15+): the labour force and the inactive.
+    k = int(inputs.histories["USA"].years.searchsorted(inputs.us_profile.year))
+    population = sum((h.labour_force[k].sum(axis=1) / h.participation[k]).sum()
+                     for h in inputs.histories.values())
+    scenario = load_scenario("baseline", workers_per_agent=population / agents,
                              min_agents_per_economy=10, years=years)
     t0 = time.perf_counter()
-    model = DisplacementModel(scenario, seed=seed, profiles=profiles)
+    model = DisplacementModel(scenario, seed=seed, inputs=inputs)
     t1 = time.perf_counter()
     model.run_months(12 * years)
     t2 = time.perf_counter()

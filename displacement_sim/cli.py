@@ -165,8 +165,28 @@ def _cmd_run(args: argparse.Namespace) -> int:
     write_run_summary(df, store.root)
     if not args.no_figures:
         save_run_figures(df, store.root / "figures")
+    _write_history(df, scenario, store.root, argv_text=" ".join(sys.argv[1:]))
     _report(store.root, summary)
     return 0 if summary["failed"] == 0 else 1
+
+
+def _write_history(df, scenario, root: Path, argv_text: str) -> None:
+    """Where a run replays observed years, score it against the observed unemployment rate."""
+    from .analysis.history import annual_model_path, history_fit
+    from .constants import LATEST_OBSERVED_YEAR
+    from .data import load_series
+    from .report import write_history_fit
+
+    start = int(df["year"].min())
+    if start >= LATEST_OBSERVED_YEAR:
+        return
+    obs = load_series("SL.UEM.TOTL.ZS", list(scenario.economies))
+    obs = obs[obs["year"] <= LATEST_OBSERVED_YEAR].rename(
+        columns={"economy_iso3": "economy", "value": "observed"})
+    paths, scores = history_fit(annual_model_path(df, start), obs)
+    if not scores.empty:
+        write_history_fit(paths, scores, root, command=f"displacement-sim {argv_text}")
+        print(f"history: {root / 'history.md'}")
 
 
 def _report(root: Path, summary: dict) -> None:

@@ -97,29 +97,33 @@ class Automation(Strict):
     """Assumption. Readiness scales with (robot density / world density) to this power."""
     depth: Share = 1.0
     """Assumption. Share of a firm's automatable work automated when it adopts."""
-    reinstatement_ratio: NonNeg = 0.5
-    """Assumption. Jobs created per job automated, through new roles and demand from higher
-    productivity and income. McKinsey (2019) puts creation at 1.2-2.0 times displacement in
-    Indonesia by 2030, all causes included: an upper bound."""
-    new_role_share: Share = 0.3
-    """Assumption. Share of created jobs that are new roles in the automating sector; the rest
-    spread across sectors by ``demand_elasticity``."""
+    reinstatement_ratio: Annotated[float, Field(ge=0.0, le=2.0, strict=True)] = 0.5
+    """New labour-using tasks created per task automated, in the automating sector, after a lag
+    (the reinstatement effect). Acemoglu & Restrepo (2019) decompose US task content: as their
+    figures are reported, reinstatement was about 0.35% a year against displacement of 0.70% in
+    1987-2017 (a ratio of 0.5) and about equal to it in 1947-1987 (ratio 1); the default is the
+    recent ratio, the sensitivity analysis varies it over [0.5, 1]. The net job change per
+    automated job is not set by this ratio alone: the productivity effect and wages move it."""
     creation_lag_months: Positive = 12.0
-    """Assumption. Mean lag (exponential) between automation and the jobs it creates."""
-    demand_elasticity: dict[SectorCode, NonNeg] = Field(default_factory=dict)
-    """Assumption. Relative income elasticity of labour demand by sector (default 1 for every
-    sector: created demand is spread in proportion to employment)."""
+    """Assumption (bounds 6-36). Mean lag (exponential) between automation and the new tasks."""
+    price_elasticity: Annotated[float, Field(ge=0.0, le=5.0, strict=True)] = 0.7
+    """Assumption (bounds 0.3-1.5). Price elasticity of demand for a sector's output: automation
+    lowers the sector's unit cost, its price falls, and demand and so labour demand rise (the
+    productivity effect). Bessen (2019) documents elasticities well above 1 early in an
+    industry's life (textiles, steel, cars) and well below 1 once its markets are saturated."""
+    absorption_per_year: Annotated[float, Field(ge=0.0, le=2.0, strict=True)] = 0.3
+    """Assumption (bounds 0-0.6). Speed at which the economy absorbs what is left of the net fall
+    in labour demand after the three effects: output returns towards its potential, which grows
+    with the labour force, as output gaps close (the same speed as the Holt level weight). With
+    0 the loss is permanent; docs/ODD.md, "Labour demand", shows both."""
+    labour_cost_share: Share = 0.5
+    """Assumption (bounds 0.3-0.7). Labour's share of a sector's unit cost, which turns the
+    automated share of its work and the cost saving into a fall in unit cost."""
     s_curve: SCurve = SCurve()
 
 
 class LabourMarket(Strict):
     """Separations, openings and matching (del Rio-Chanona et al. 2021, monthly)."""
-
-    structural_trend: dict[SectorCode, Annotated[float, Field(ge=-0.5, le=0.5, strict=True)]] = \
-        Field(default_factory=dict)
-    """Structural change apart from automation: relative annual growth of labour demand by
-    sector (log points a year; default 0). Total demand is kept constant, so only the mix
-    shifts. Calibrated per economy (calibration/calibrated/<ISO3>.toml)."""
 
     separation_rate: Share = _per_month(0.016)
     """delta_u of del Rio-Chanona et al. (2021), 0.016 per 6.75 weeks, as a monthly rate. Capped per
@@ -137,20 +141,52 @@ class LabourMarket(Strict):
     skill_gap_penalty: NonNeg = 1.0
     """Assumption. Hiring chance falls by exp(-penalty * gap) per skill level below the sector's
     requirement."""
-    displaced_skill_loss: NonNeg = 1.0
-    """Assumption. Skill levels a displaced, untrained worker loses for hiring: their skills
-    were in the automated tasks (motivated by the lasting losses of displaced workers, Jacobson,
-    LaLonde & Sullivan 1993; the size is not sourced). Completing training removes it."""
-    skill_upgrade: NonNeg = 1.0
-    """Assumption. Rise of a sector's skill requirement per unit share of its work automated."""
+    displaced_skill_loss: Annotated[float, Field(ge=0.0, le=2.0, strict=True)] = 0.5
+    """Assumption (bounds 0-1). Skill levels a displaced worker loses for hiring until trained:
+    their skills were specific to the automated tasks. Motivated by the lasting earnings losses
+    of displaced workers (Jacobson, LaLonde & Sullivan 1993); the size is not sourced."""
+    displaced_wage_penalty: Annotated[float, Field(ge=0.0, le=0.9, strict=True)] = 0.15
+    """Log wage penalty of a displaced worker re-employed without training, relative to the
+    wage of the same skill level: Jacobson, LaLonde & Sullivan (1993) find earnings of
+    high-tenure displaced workers 25% below their expected level five years on, part of it
+    lower wages and part fewer hours; an assumption with bounds 0.05-0.3."""
+    skill_upgrade: Annotated[float, Field(ge=0.0, le=2.0, strict=True)] = 0.5
+    """Assumption (bounds 0-1). Rise of a sector's skill requirement, in skill levels, per unit
+    share of its work automated: new tasks need more skill (Acemoglu & Restrepo 2019)."""
     duration_decay_per_year: NonNeg = 0.3
     """Assumption. Search effectiveness falls by exp(-decay * years unemployed)."""
     long_term_months: Annotated[int, Field(ge=1, strict=True)] = 12
     """Months after which unemployment counts as long-term (ILO convention: 12 months)."""
-    long_term_exit_rate: Share = 0.02
-    """Assumption. Monthly chance that a long-term unemployed worker leaves the labour force."""
-    reentry_rate: Share = 0.05
-    """Assumption. Monthly chance that a worker out of the labour force returns to search."""
+    exit_rate_employed: Share = 0.015
+    """Monthly chance that an employed worker leaves the labour force, at every duration, before
+    the flows that keep each sex and age group on its observed path (docs/ODD.md,
+    "Participation"). Half the US CPS mean of 0.029 in 1976-2011 (Gomes 2015, table 1), as
+    measured gross flows are inflated by misclassification (Abowd & Zellner 1985): an assumption
+    with bounds 0.007-0.029. Scaled per economy with the separation rate."""
+    exit_rate_unemployed: Share = 0.11
+    """Monthly chance that an unemployed worker leaves the labour force, at every duration: half
+    the US CPS mean of 0.221 (Gomes 2015, table 1), for the same reason; bounds 0.05-0.221."""
+    okun_elasticity: Annotated[float, Field(ge=0.0, le=1.5, strict=True)] = 0.225
+    """Elasticity of labour demand to the output gap (cyclical employment; Okun's law). Ball,
+    Leigh & Loungani (2017) estimate an Okun coefficient of 0.45 for the United States (set in
+    the baseline); Ball, Furceri, Leigh & Loungani (2019) find coefficients in developing
+    economies about half as large on average: the default, with bounds 0.1-0.45."""
+    trend_level_weight: Share = 0.3
+    """Assumption (bounds 0.1-0.6). Holt filter weight on each year's output in potential
+    output's level: how fast potential output absorbs a lasting change in output."""
+    trend_growth_weight: Share = 0.1
+    """Assumption (bounds 0.05-0.3). Holt filter weight on each year's output growth in potential
+    output's growth."""
+    wage_curve_elasticity: Annotated[float, Field(ge=0.0, le=0.5, strict=True)] = 0.1
+    """Elasticity of pay with respect to the unemployment rate, in absolute value: the wage curve
+    of Blanchflower & Oswald (1994, 2005), about -0.1 in more than 40 countries; Nijkamp & Poot
+    (2005) find -0.07 after correcting for publication bias (bounds 0.07-0.15)."""
+    wage_adjustment_months: Positive = 12.0
+    """Assumption (bounds 3-36). Mean lag of wages behind the wage curve."""
+    labour_demand_elasticity: Annotated[float, Field(ge=0.0, le=2.0, strict=True)] = 0.43
+    """Own-wage elasticity of labour demand, in absolute value: -0.43 is the mean of 705
+    estimates in Popp (2023)'s meta-analysis for Germany; Lichter, Peichl & Siegloch (2015)
+    find a wide spread across countries (bounds 0.2-1.0)."""
     labour_share: Share = 0.5
     """Assumption. Labour income share of GDP, which with GDP and employment sets the mean wage."""
     skill_wage_ratio: tuple[Positive, Positive, Positive] = (0.7, 1.0, 1.8)
@@ -172,6 +208,10 @@ class Training(Strict):
     rural_internet_ratio: Share = 0.6
     """Assumption. Internet-use rate of rural workers over that of urban workers. The urban and
     rural rates are solved so that their mix matches the national rate."""
+    skill_gain: Annotated[float, Field(ge=0.0, le=2.0, strict=True)] = 0.25
+    """Assumption (bounds 0-0.5). Skill levels that a completed programme adds for hiring, on
+    top of removing a displaced worker's skill loss and wage penalty. The resulting effect on
+    employment by horizon is a model outcome, checked against Card, Kluve & Weber (2018)."""
     lockin_search_factor: Share = 0.3
     """Assumption. Search intensity of trainees relative to the unemployed (lock-in)."""
     cost_share_of_gdp_per_capita: NonNeg = 28_000.0 / 82_587.0
@@ -237,9 +277,33 @@ class Exposure(Strict):
     workers' probabilities in that sector are rescaled to it)."""
 
 
+class Drivers(Strict):
+    """Exogenous drivers: labour force by sex and age, participation, real output.
+
+    Past years come from the data (ILOEST labour force by sex and age band, WDI participation by
+    sex and real GDP); later years follow the rules below (docs/ODD.md, "Drivers").
+    """
+
+    flat: bool = False
+    """Hold every driver at its start-year value (a stationary economy)."""
+    gdp_growth: Annotated[float, Field(ge=-0.2, le=0.3, strict=True)] | None = None
+    """Annual real GDP growth after the last observed year. Default: the mean of the last ten
+    observed years (an extrapolation, not a forecast)."""
+    labour_force_growth: Annotated[float, Field(ge=-0.1, le=0.1, strict=True)] | None = None
+    """Annual growth of every sex and age group's labour force after the data (ILOEST runs to
+    2027, its later years projections). Default: each group's mean growth over its last five
+    years of data."""
+    structural_change: bool = True
+    """Shift the sector mix of labour demand with real income per capita, by the income
+    elasticities estimated from the economy's own history up to the start year."""
+    elasticity_since: Annotated[int, Field(ge=1991, le=2100, strict=True)] = 1991
+    """First year of the history from which the income elasticities are estimated."""
+
+
 class EconomySettings(Strict):
     """Every parameter section, as resolved for one economy."""
 
+    drivers: Drivers = Drivers()
     automation: Automation = Automation()
     labour_market: LabourMarket = LabourMarket()
     training: Training = Training()
@@ -269,7 +333,7 @@ class Scenario(Strict):
     name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
     description: str = ""
     economies: Annotated[tuple[ISO3, ...], Field(min_length=1)] = ECONOMIES  # type: ignore
-    start_year: Annotated[int, Field(strict=True)] | None = None
+    start_year: Annotated[int, Field(ge=2000, strict=True)] | None = None
     """Start year (default: the latest year that is not an ILO projection)."""
     years: Annotated[int, Field(ge=1, le=100, strict=True)] = 10
     workers_per_agent: Positive = 5000.0
@@ -280,6 +344,10 @@ class Scenario(Strict):
     seed: Annotated[int, Field(ge=0, strict=True)] = 20_261_127
     """Master seed."""
     replicates: Annotated[int, Field(ge=1, strict=True)] = 1
+    burn_in_months: Annotated[int, Field(ge=0, le=600, strict=True)] = 60
+    """Months run before the start, with automation, structural change and programmes off and
+    the drivers flat, while labour demand is steered to the observed unemployment rate: the
+    model starts from its own stationary state (docs/ODD.md, "Initialisation")."""
     regional_centre: RegionalCentre = RegionalCentre()
     defaults: EconomySettings = EconomySettings()
     """Settings for every economy (TOML: the top-level sections ``[automation]`` etc.)."""

@@ -66,8 +66,20 @@ SKILL_LEVELS: tuple[str, ...] = ("low", "medium", "high")
 """Model skill levels: ISCO-08 skill level 1 (low), 2 (medium), 3 and 4 (high)."""
 
 # Employment status codes of a worker agent.
-EMPLOYED, UNEMPLOYED, TRAINING, OUT_OF_LABOUR_FORCE = 0, 1, 2, 3
-STATUSES: tuple[str, ...] = ("employed", "unemployed", "training", "out_of_labour_force")
+EMPLOYED, UNEMPLOYED, TRAINING, OUT_OF_LABOUR_FORCE, OUTSIDE_POPULATION = 0, 1, 2, 3, 4
+STATUSES: tuple[str, ...] = ("employed", "unemployed", "training", "out_of_labour_force",
+                             "outside_population")
+"""``out_of_labour_force``: of working age (15+) and inactive. ``outside_population``: a spare
+row, not (yet) part of the working-age population (it enters as the population grows)."""
 
 # Default start year: ILOEST and WDI values for 2024-2025 are ILO projections (SOURCES.md).
 LATEST_OBSERVED_YEAR = 2023
+
+SEXES: tuple[str, ...] = ("F", "M")
+"""Sexes as ILOEST codes them (female, male)."""
+
+AGE_GROUPS: tuple[str, ...] = ("15-24", "25-54", "55-64", "65+")
+"""ILOEST's aggregate age bands of the labour force (EAP_2EAP_SEX_AGE_NB)."""
+
+AGE_BAND_YEARS: tuple[float, ...] = (10.0, 30.0, 10.0, float("inf"))
+"""Width of each age band in years (65+ is open)."""

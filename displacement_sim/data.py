@@ -6,6 +6,13 @@ by ISIC sector group and by ISCO-08 occupation group (ILOSTAT ILOEST), a sector 
 derived from those two margins, the Frey-Osborne probability of computerisation of each occupation
 group, the ISCO-08 skill mix of each group, internet use (ITU) and robot density (IFR).
 
+Each :class:`EconomyHistory` holds, for one economy, the annual paths of the model's exogenous
+drivers over 1991-2027: the labour force by sex and age band and the unemployment rate by sex and
+age (ILOSTAT ILOEST), participation by sex, real GDP and real GDP per capita indices and the
+unemployment rate (WDI), and the ISIC employment shares (ILOEST). A missing year is NaN, never
+filled; years after :data:`~displacement_sim.constants.LATEST_OBSERVED_YEAR` are ILO projections
+or nowcasts.
+
 Every value that had to be filled or assumed is written, in words, into the profile's
 ``assumptions``; every value's source is in ``sources``. Every missing or malformed file or value
 raises :class:`~displacement_sim.errors.DataError` with one message naming the file, the economy,
@@ -17,8 +24,8 @@ overrides it.
 
 References
 ----------
-ILO (2025). ILOSTAT, ILO modelled estimates (ILOEST), Nov. 2025 edition: EMP_2EMP_SEX_ECO_NB and
-EMP_2EMP_SEX_OCU_NB. https://ilostat.ilo.org/
+ILO (2025). ILOSTAT, ILO modelled estimates (ILOEST), Nov. 2025 edition: EMP_2EMP_SEX_ECO_NB,
+EMP_2EMP_SEX_OCU_NB, EAP_2EAP_SEX_AGE_NB and UNE_2EAP_SEX_AGE_RT. https://ilostat.ilo.org/
 
 World Bank (2026). World Development Indicators. https://databank.worldbank.org/source/world-development-indicators
 
@@ -50,11 +57,13 @@ import numpy as np
 import pandas as pd
 
 from displacement_sim.constants import (
+    AGE_GROUPS,
     ECONOMIES,
     ECONOMY_NAMES,
     LATEST_OBSERVED_YEAR,
     OCCUPATIONS,
     SECTORS,
+    SEXES,
 )
 from displacement_sim.errors import DataError
 
@@ -62,10 +71,15 @@ __all__ = [
     "DATA_DIR_ENV",
     "DEFAULT_DATA_DIR",
     "HIGH_EXPOSURE_THRESHOLD",
+    "HISTORY_YEARS",
     "ILO_2016_HIGH_RISK_SHARE",
+    "UNEMPLOYMENT_AGE_GROUPS",
+    "EconomyHistory",
     "EconomyProfile",
     "exposure_check",
     "latest_observed_year",
+    "load_histories",
+    "load_history",
     "load_profile",
     "load_profiles",
     "load_series",
@@ -88,17 +102,32 @@ FO_GROUP_FILE = "fo_probability_by_isco08_group_derived.csv"
 EXPOSURE_FILE = "automation_exposure_fo_isco_derived.csv"
 INDICATORS_FILE = "indicators.csv"
 ROBOT_FILE = "robot_density_ifr.csv"
+LABOUR_FORCE_FILE = "ilostat_labour_force_by_sex_age.csv"
+UNEMPLOYMENT_FILE = "ilostat_unemployment_by_sex_age.csv"
 
 _TIDY_COLUMNS = ("economy_iso3", "year", "indicator_code", "value", "source")
+_SEX_AGE_COLUMNS = ("economy_iso3", "year", "indicator_code", "sex", "age", "value", "source")
+# Files in the sex-and-age tidy layout (_SEX_AGE_COLUMNS); every other tidy file has _TIDY_COLUMNS.
+_SEX_AGE_FILES = frozenset({LABOUR_FORCE_FILE, UNEMPLOYMENT_FILE})
+_SEX_CODES = (*SEXES, "T")
 _SECTOR_CODE = "EMP_2EMP_SEX_ECO_NB.ECO_DETAILS_{}"
 _OCCUPATION_CODE = "EMP_2EMP_SEX_OCU_NB.OCU_DETAILS_{}"
 _INTERNET_CODE = "IT.NET.USER.ZS"
 _ROBOT_CODE = "IFR.ROBOT_DENSITY"
 _EXPOSURE_CODE = "DERIVED.FO_PROB_EMPWEIGHTED_MEAN"
 _FO_COLUMN = "fo_prob_us_emp2024_weighted_mean"
+_LABOUR_FORCE_CODE = "EAP_2EAP_SEX_AGE_NB"
+_UNEMPLOYMENT_CODE = "UNE_2EAP_SEX_AGE_RT"
+_TOTAL_AGE = "15+"
+_SECTOR_TOTAL = "TOTAL"
+_GDP_PC_GROWTH_CODE = "NY.GDP.PCAP.KD.ZG"
+_POPULATION_CODE = "SP.POP.TOTL"
+_UNEMPLOYMENT_RATE_CODE = "SL.UEM.TOTL.ZS"
+_PARTICIPATION_CODES = {"F": "SL.TLF.CACT.FE.ZS", "M": "SL.TLF.CACT.MA.ZS"}
 _WORLD = "WLD"
 
-# Codes held by files that indicators.csv (copied unchanged from the source) does not list.
+# Codes held by files that indicators.csv does not list (the source's indicators.csv, with the
+# two sex-and-age ILOEST codes added).
 _EXTRA_INDICATOR_FILES = {_ROBOT_CODE: ROBOT_FILE}
 
 # Profile field -> (WDI code, factor to the profile's unit, lower bound, upper bound).
@@ -110,6 +139,13 @@ _WDI_FIELDS: dict[str, tuple[str, float, float, float]] = {
     "gdp_per_capita_usd": ("NY.GDP.PCAP.CD", 1.0, 0.0, np.inf),
     "rural_share": ("SP.RUR.TOTL.ZS", 0.01, 0.0, 100.0),
 }
+
+HISTORY_YEARS: tuple[int, int] = (1991, 2027)
+"""First and last year of an :class:`EconomyHistory` (the ILOEST labour-force years)."""
+
+UNEMPLOYMENT_AGE_GROUPS: tuple[str, ...] = ("15-24", "25+")
+"""ILOEST's youth/adult bands of the unemployment rate (UNE_2EAP_SEX_AGE_RT), the only ones it
+publishes for that indicator."""
 
 HIGH_EXPOSURE_THRESHOLD = 0.7
 """Frey-Osborne probability above which an occupation counts as high risk (F&O 2017; ILO 2016)."""
@@ -243,6 +279,72 @@ class EconomyProfile:
         """Employment-weighted mean Frey-Osborne probability over all occupation groups."""
         emp = self.employment_by_occupation
         return float(emp @ self.occupation_exposure / emp.sum())
+
+
+@dataclass(frozen=True, eq=False)
+class EconomyHistory:
+    """Annual history of one economy's exogenous drivers, 1991-2027 (:data:`HISTORY_YEARS`).
+
+    Arrays are read-only, with years on axis 0 (``years``). A value the data do not have is NaN:
+    nothing is filled. Sex order is :data:`~displacement_sim.constants.SEXES` (F, M); labour-force
+    age order :data:`~displacement_sim.constants.AGE_GROUPS` ("15-24", "25-54", "55-64", "65+");
+    unemployment age order :data:`UNEMPLOYMENT_AGE_GROUPS` ("15-24", "25+"); sector order
+    :data:`~displacement_sim.constants.SECTORS`. Histories compare by identity (``eq=False``).
+
+    Years after ``last_observed_year`` are kept, but they are ILO projections or nowcasts (ILOEST
+    labour force 2024-2027, ILOEST employment 2024-2025, ILO-modelled WDI series 2024-2025); the
+    data carry no flag, so the cut is the project's :data:`LATEST_OBSERVED_YEAR`.
+
+    Attributes
+    ----------
+    iso3 : str
+        ISO3 code of the economy.
+    years : numpy.ndarray
+        Shape (37,), int: every year from 1991 to 2027.
+    labour_force : numpy.ndarray
+        Shape (n_years, 2, 4): labour force by sex and age band, persons (ILOEST
+        ``EAP_2EAP_SEX_AGE_NB``, thousands x 1000). Shipped data: 1991-2027, no gap.
+    participation : numpy.ndarray
+        Shape (n_years, 2): labour-force participation rate 15+ by sex, fraction (WDI
+        ``SL.TLF.CACT.FE.ZS``, ``SL.TLF.CACT.MA.ZS`` / 100). Shipped data: 1991-2025.
+    real_gdp : numpy.ndarray
+        Shape (n_years,): index of real GDP, 1.0 in the first year with data, chained from real
+        GDP per capita growth (WDI ``NY.GDP.PCAP.KD.ZG``) times population growth (WDI
+        ``SP.POP.TOTL``): ``I_t = I_{t-1} (1 + g_t / 100) P_t / P_{t-1}``. NaN from the first
+        year the chain cannot be continued (shipped data: 1991-2024).
+    real_gdp_per_capita : numpy.ndarray
+        Shape (n_years,): index of real GDP per capita, chained from ``NY.GDP.PCAP.KD.ZG`` alone,
+        ``I_t = I_{t-1} (1 + g_t / 100)``; 1.0 in the first year with data, NaN after the chain
+        breaks (shipped data: 1991-2024).
+    employment_shares : numpy.ndarray
+        Shape (n_years, 14): employment of each ISIC group over the sum of the 14 groups (ILOEST
+        ``EMP_2EMP_SEX_ECO_NB``); rows sum to 1. NaN in a year where any group is missing
+        (shipped data: 1991-2025).
+    unemployment_rate : numpy.ndarray
+        Shape (n_years,): unemployment, fraction of the labour force (WDI ``SL.UEM.TOTL.ZS`` /
+        100, ILO-modelled). Shipped data: 1991-2025.
+    unemployment_by_sex_age : numpy.ndarray
+        Shape (n_years, 2, 2): unemployment rate by sex and age ("15-24", "25+"), fraction of the
+        labour force of that sex and age (ILOEST ``UNE_2EAP_SEX_AGE_RT`` / 100). Shipped data:
+        2000-2024 only; NaN before and after.
+    last_observed_year : int
+        :data:`~displacement_sim.constants.LATEST_OBSERVED_YEAR` (2023): later years are ILO
+        projections or nowcasts.
+    sources : dict of str to str
+        Field name -> source of its values.
+    """
+
+    iso3: str
+    years: np.ndarray
+    labour_force: np.ndarray
+    participation: np.ndarray
+    real_gdp: np.ndarray
+    real_gdp_per_capita: np.ndarray
+    employment_shares: np.ndarray
+    unemployment_rate: np.ndarray
+    unemployment_by_sex_age: np.ndarray
+    last_observed_year: int
+    sources: dict[str, str]
 
 
 # --------------------------------------------------------------------------------------------
@@ -395,6 +497,79 @@ def _load_tidy(path: str, mtime_ns: int, size: int) -> _Table:
 def _tidy(data_dir: Path, name: str) -> _Table:
     """The parsed tidy file ``name`` of ``data_dir`` (cached)."""
     return _load_tidy(*_stat_key(data_dir, name))
+
+
+@dataclass(frozen=True, eq=False)
+class _SexAgeTable:
+    """A parsed sex-and-age tidy file: ``economy_iso3, year, indicator_code, sex, age, value,
+    source``. ``cells`` is keyed by (economy, code, sex, age, year)."""
+
+    label: str
+    frame: pd.DataFrame
+    cells: dict[tuple[str, str, str, str, int], tuple[float, str]]
+    economies: frozenset[str]
+
+
+@functools.lru_cache(maxsize=8)
+def _load_sex_age(path: str, mtime_ns: int, size: int) -> _SexAgeTable:
+    """Parse a sex-and-age tidy file; cached on (resolved path, modification time, size)."""
+    del mtime_ns, size  # part of the cache key only
+    file = Path(path)
+    label = _label(file)
+    raw = _read_csv(file, _SEX_AGE_COLUMNS)
+    frame = pd.DataFrame(
+        {
+            "economy_iso3": _parse_text(raw, "economy_iso3", label),
+            "year": _parse_numbers(raw, "year", label, integer=True),
+            "indicator_code": _parse_text(raw, "indicator_code", label),
+            "sex": _parse_text(raw, "sex", label),
+            "age": _parse_text(raw, "age", label),
+            "value": _parse_numbers(raw, "value", label),
+            "source": raw["source"].astype(str),
+        }
+    )
+    bad = (~frame["sex"].isin(_SEX_CODES)).to_numpy()
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
+        raise DataError(
+            f"{label}: line {pos + 2}, column sex: {frame['sex'].iloc[pos]!r} is not a sex code "
+            f"(expected one of {', '.join(_SEX_CODES)})"
+        )
+    keys = ["economy_iso3", "indicator_code", "sex", "age", "year"]
+    dup = frame.duplicated(subset=keys, keep="first").to_numpy()
+    if dup.any():
+        pos = int(np.flatnonzero(dup)[0])
+        row = frame.iloc[pos]
+        raise DataError(
+            f"{label}: line {pos + 2}: second value for {row['indicator_code']}, "
+            f"{row['economy_iso3']}, sex {row['sex']}, age {row['age']}, {row['year']} (expected "
+            f"one value per economy, indicator, sex, age and year)"
+        )
+    cells = dict(
+        zip(
+            zip(
+                frame["economy_iso3"],
+                frame["indicator_code"],
+                frame["sex"],
+                frame["age"],
+                frame["year"].map(int),
+                strict=True,
+            ),
+            zip(frame["value"].map(float), frame["source"], strict=True),
+            strict=True,
+        )
+    )
+    return _SexAgeTable(
+        label=label,
+        frame=frame,
+        cells=cells,
+        economies=frozenset(frame["economy_iso3"].unique()),
+    )
+
+
+def _sex_age(data_dir: Path, name: str) -> _SexAgeTable:
+    """The parsed sex-and-age file ``name`` of ``data_dir`` (cached)."""
+    return _load_sex_age(*_stat_key(data_dir, name))
 
 
 @functools.lru_cache(maxsize=8)
@@ -597,8 +772,126 @@ def _joint_matrix(sector: np.ndarray, occupation: np.ndarray) -> tuple[np.ndarra
     return joint, cell
 
 
-def _frozen(array: np.ndarray) -> np.ndarray:
-    array = np.array(array, dtype=float)
+def _optional_value(
+    table: _Table, economy: str, code: str, year: int, low: float = -np.inf, high: float = np.inf
+) -> tuple[float, str | None]:
+    """One value of a tidy table checked against [low, high], or (NaN, None) if it has none."""
+    cell = table.cells.get((economy, code, year))
+    if cell is None:
+        return np.nan, None
+    return _value(table, economy, code, year, low, high)
+
+
+def _history_series(
+    table: _Table,
+    economy: str,
+    code: str,
+    years: np.ndarray,
+    sources: set[str],
+    low: float = -np.inf,
+    high: float = np.inf,
+    required: bool = True,
+) -> np.ndarray:
+    """Values of one code for ``years`` (NaN where missing); adds the sources used to ``sources``.
+
+    With ``required``, a code without any value in ``years`` is a DataError (a broken file, not a
+    gap).
+    """
+    out = np.full(years.size, np.nan)
+    for pos, year in enumerate(years):
+        out[pos], source = _optional_value(table, economy, code, int(year), low, high)
+        if source is not None:
+            sources.add(source)
+    if required and not np.isfinite(out).any():
+        raise DataError(
+            f"{table.label}: no value for {code}, {economy} in any year {years[0]}-{years[-1]} "
+            f"(expected a series of numbers)"
+        )
+    return out
+
+
+def _sex_age_series(
+    table: _SexAgeTable,
+    economy: str,
+    code: str,
+    sex: str,
+    age: str,
+    years: np.ndarray,
+    sources: set[str],
+    low: float = -np.inf,
+    high: float = np.inf,
+    required: bool = True,
+) -> np.ndarray:
+    """As :func:`_history_series`, for one sex and age of a sex-and-age file."""
+    out = np.full(years.size, np.nan)
+    for pos, year in enumerate(years):
+        cell = table.cells.get((economy, code, sex, age, int(year)))
+        if cell is None:
+            continue
+        value, source = cell
+        if not low <= value <= high:
+            raise DataError(
+                f"{table.label}: value {value:g} for {code}, {economy}, sex {sex}, age {age}, "
+                f"{year} is out of range (expected a number between {low:g} and {high:g})"
+            )
+        out[pos] = value
+        sources.add(source)
+    if required and not np.isfinite(out).any():
+        raise DataError(
+            f"{table.label}: no value for {code}, {economy}, sex {sex}, age {age} in any year "
+            f"{years[0]}-{years[-1]} (expected a series of numbers)"
+        )
+    return out
+
+
+def _chain(growth_pct: np.ndarray, population: np.ndarray | None = None) -> np.ndarray:
+    """Index chained from annual growth in percent, times population growth if given.
+
+    1.0 in the first year with a growth value (and a population); ``I_t = I_{t-1} (1 + g_t/100)
+    [P_t / P_{t-1}]``. From the first later year without data the index is NaN: continuing the
+    chain across a gap would need a filled value.
+    """
+    ok = np.isfinite(growth_pct)
+    if population is not None:
+        ok &= np.isfinite(population)
+    out = np.full(growth_pct.size, np.nan)
+    if not ok.any():
+        return out
+    base = int(np.argmax(ok))
+    out[base] = 1.0
+    for t in range(base + 1, growth_pct.size):
+        if not ok[t]:
+            break
+        factor = 1.0 + growth_pct[t] / 100.0
+        if population is not None:
+            factor *= population[t] / population[t - 1]
+        out[t] = out[t - 1] * factor
+    return out
+
+
+def _check_total(
+    label: str, economy: str, what: str, parts: np.ndarray, total: np.ndarray, years: np.ndarray
+) -> None:
+    """DataError if the sum of ``parts`` (last axes) differs from the published ``total``."""
+    summed = parts.reshape(parts.shape[0], -1).sum(axis=1)
+    both = np.isfinite(summed) & np.isfinite(total) & (total > 0)
+    gap = np.zeros(years.size)
+    gap[both] = np.abs(summed[both] - total[both]) / total[both]
+    if (gap > _MAX_TOTAL_GAP).any():
+        pos = int(np.argmax(gap))
+        raise DataError(
+            f"{label}: {what} for {economy}, {years[pos]} sum to {summed[pos]:,.3f}, the published "
+            f"total is {total[pos]:,.3f} (expected agreement within {_MAX_TOTAL_GAP:.1%})"
+        )
+
+
+def _joined(sources: set[str], codes: str) -> str:
+    return "; ".join(sorted(sources)) + f" [{codes}]"
+
+
+def _frozen(array: np.ndarray, dtype: type = float) -> np.ndarray:
+    """A read-only copy of ``array`` as ``dtype``."""
+    array = np.array(array, dtype=dtype)
     array.setflags(write=False)
     return array
 
@@ -850,6 +1143,201 @@ def load_profiles(
     return {iso3: load_profile(iso3, year=year, data_dir=data_dir) for iso3 in economies}
 
 
+def load_history(iso3: str, data_dir: str | os.PathLike[str] | None = None) -> EconomyHistory:
+    """Load the annual history of one economy's exogenous drivers, 1991-2027.
+
+    Values are taken as published and converted to the units of :class:`EconomyHistory`
+    (thousands x 1000, percent / 100). Nothing is filled: a year the data lack is NaN. The
+    rules:
+
+    - **Real GDP and real GDP per capita** are indices chained from WDI growth rates (the WDI
+      snapshot has no constant-price level): GDP per capita from ``NY.GDP.PCAP.KD.ZG``; GDP from
+      the same growth times the growth of ``SP.POP.TOTL``. Both are 1.0 in the first year with
+      data; the chain stops (NaN) at the first later year without data.
+    - **Employment shares** are each ISIC group over the sum of the 14 groups, so that rows sum
+      to 1; that sum must agree with ILOEST's published total within 0.1%.
+    - **Labour force** cells must sum to ILOEST's published total (both sexes, 15+) within 0.1%.
+    - Years after :data:`~displacement_sim.constants.LATEST_OBSERVED_YEAR` are kept; they are ILO
+      projections or nowcasts (``last_observed_year`` marks the cut).
+
+    The files are parsed once and cached, as for :func:`load_profile`.
+
+    Parameters
+    ----------
+    iso3 : str
+        ISO3 code, one of :data:`~displacement_sim.constants.ECONOMIES`.
+    data_dir : path-like, optional
+        Data directory; default ``$DISPLACEMENT_SIM_DATA`` or :data:`DEFAULT_DATA_DIR`.
+
+    Returns
+    -------
+    EconomyHistory
+        The history, with read-only arrays.
+
+    Raises
+    ------
+    DataError
+        If the economy is unknown; a file is missing or malformed (unreadable, missing column,
+        non-numeric value or year, unknown sex code, duplicate row); a value is out of range; a
+        code has no value at all for the economy in 1991-2027; or parts disagree with a published
+        total. The message names the file, economy, indicator and year.
+
+    References
+    ----------
+    ILO (2025). ILOSTAT, ILO modelled estimates (ILOEST), Nov. 2025 edition: EAP_2EAP_SEX_AGE_NB,
+    UNE_2EAP_SEX_AGE_RT and EMP_2EMP_SEX_ECO_NB. https://ilostat.ilo.org/
+
+    World Bank (2026). World Development Indicators: NY.GDP.PCAP.KD.ZG, SP.POP.TOTL,
+    SL.TLF.CACT.FE.ZS, SL.TLF.CACT.MA.ZS, SL.UEM.TOTL.ZS.
+    """
+    iso3 = _check_economy(iso3)
+    directory = _data_dir(data_dir)
+    years = np.arange(HISTORY_YEARS[0], HISTORY_YEARS[1] + 1)
+    n = years.size
+    sources: dict[str, str] = {}
+    positive = float(np.nextafter(0.0, 1.0))
+
+    # Labour force by sex and age band (ILOEST, thousands).
+    table = _sex_age(directory, LABOUR_FORCE_FILE)
+    used: set[str] = set()
+    labour_force = np.full((n, len(SEXES), len(AGE_GROUPS)), np.nan)
+    for i, sex in enumerate(SEXES):
+        for j, age in enumerate(AGE_GROUPS):
+            labour_force[:, i, j] = _sex_age_series(
+                table, iso3, _LABOUR_FORCE_CODE, sex, age, years, used, 0.0
+            )
+    total = _sex_age_series(
+        table, iso3, _LABOUR_FORCE_CODE, "T", _TOTAL_AGE, years, set(), 0.0, required=False
+    )
+    _check_total(
+        table.label, iso3, f"{_LABOUR_FORCE_CODE} sex F, M x age {', '.join(AGE_GROUPS)}",
+        labour_force, total, years,
+    )  # fmt: skip
+    labour_force *= 1000.0
+    sources["labour_force"] = _joined(used, f"{_LABOUR_FORCE_CODE}, thousands x 1000")
+
+    # Unemployment rate by sex and youth/adult band (ILOEST, %).
+    table = _sex_age(directory, UNEMPLOYMENT_FILE)
+    used = set()
+    unemployment_by_sex_age = np.full((n, len(SEXES), len(UNEMPLOYMENT_AGE_GROUPS)), np.nan)
+    for i, sex in enumerate(SEXES):
+        for j, age in enumerate(UNEMPLOYMENT_AGE_GROUPS):
+            unemployment_by_sex_age[:, i, j] = _sex_age_series(
+                table, iso3, _UNEMPLOYMENT_CODE, sex, age, years, used, 0.0, 100.0
+            ) / 100.0
+    sources["unemployment_by_sex_age"] = _joined(used, f"{_UNEMPLOYMENT_CODE} / 100")
+
+    # WDI: participation, unemployment, real GDP (per capita) indices.
+    wdi = _tidy(directory, WDI_FILE)
+    used = set()
+    participation = np.column_stack(
+        [
+            _history_series(wdi, iso3, _PARTICIPATION_CODES[sex], years, used, 0.0, 100.0)
+            for sex in SEXES
+        ]
+    ) / 100.0
+    sources["participation"] = _joined(
+        used, ", ".join(_PARTICIPATION_CODES[sex] for sex in SEXES) + " / 100"
+    )
+    used = set()
+    unemployment_rate = (
+        _history_series(wdi, iso3, _UNEMPLOYMENT_RATE_CODE, years, used, 0.0, 100.0) / 100.0
+    )
+    sources["unemployment_rate"] = _joined(used, f"{_UNEMPLOYMENT_RATE_CODE} / 100")
+    used = set()
+    growth = _history_series(
+        wdi, iso3, _GDP_PC_GROWTH_CODE, years, used, float(np.nextafter(-100.0, 0.0))
+    )
+    sources["real_gdp_per_capita"] = _joined(
+        set(used), f"index chained from {_GDP_PC_GROWTH_CODE}; 1.0 in the first year with data"
+    )
+    population = _history_series(wdi, iso3, _POPULATION_CODE, years, used, positive)
+    sources["real_gdp"] = _joined(
+        used,
+        f"index chained from {_GDP_PC_GROWTH_CODE} x growth of {_POPULATION_CODE}; 1.0 in the "
+        f"first year with data",
+    )
+    real_gdp_per_capita = _chain(growth)
+    real_gdp = _chain(growth, population)
+
+    # Employment shares by ISIC group (ILOEST).
+    table_isic = _tidy(directory, SECTOR_FILE)
+    used = set()
+    employment = np.column_stack(
+        [
+            _history_series(table_isic, iso3, _SECTOR_CODE.format(s), years, used, 0.0)
+            for s in SECTORS
+        ]
+    )
+    summed = employment.sum(axis=1)  # NaN where any group is missing
+    if (summed <= 0).any():
+        pos = int(np.flatnonzero(summed <= 0)[0])
+        raise DataError(
+            f"{table_isic.label}: total employment is zero for {iso3}, {years[pos]} (expected "
+            f"positive employment)"
+        )
+    published = _history_series(
+        table_isic, iso3, _SECTOR_CODE.format(_SECTOR_TOTAL), years, set(), 0.0, required=False
+    )
+    _check_total(
+        table_isic.label, iso3, f"{_SECTOR_CODE.format('*')} (14 groups)", employment, published,
+        years,
+    )  # fmt: skip
+    employment_shares = employment / summed[:, None]
+    sources["employment_shares"] = _joined(
+        used, f"{_SECTOR_CODE.format('*')} over the sum of the 14 groups"
+    )
+
+    return EconomyHistory(
+        iso3=iso3,
+        years=_frozen(years, dtype=int),
+        labour_force=_frozen(labour_force),
+        participation=_frozen(participation),
+        real_gdp=_frozen(real_gdp),
+        real_gdp_per_capita=_frozen(real_gdp_per_capita),
+        employment_shares=_frozen(employment_shares),
+        unemployment_rate=_frozen(unemployment_rate),
+        unemployment_by_sex_age=_frozen(unemployment_by_sex_age),
+        last_observed_year=LATEST_OBSERVED_YEAR,
+        sources=sources,
+    )
+
+
+def load_histories(
+    economies: Iterable[str] | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+) -> dict[str, EconomyHistory]:
+    """Load the histories of several economies.
+
+    Parameters
+    ----------
+    economies : iterable of str, optional
+        ISO3 codes; default all of :data:`~displacement_sim.constants.ECONOMIES`. A single string
+        is taken as one code.
+    data_dir : path-like, optional
+        Data directory; default ``$DISPLACEMENT_SIM_DATA`` or :data:`DEFAULT_DATA_DIR`.
+
+    Returns
+    -------
+    dict of str to EconomyHistory
+        Histories keyed by ISO3 code, in the order given.
+
+    Raises
+    ------
+    DataError
+        As :func:`load_history`.
+
+    References
+    ----------
+    See :func:`load_history`.
+    """
+    if economies is None:
+        economies = ECONOMIES
+    elif isinstance(economies, str):
+        economies = (economies,)
+    return {iso3: load_history(iso3, data_dir=data_dir) for iso3 in economies}
+
+
 def load_series(
     indicator_code: str,
     economies: Iterable[str] | None = None,
@@ -873,7 +1361,9 @@ def load_series(
     Returns
     -------
     pandas.DataFrame
-        Columns ``economy_iso3, year, value``, sorted by economy and year. ``attrs`` holds
+        Columns ``economy_iso3, year, value``, sorted by economy and year; for the ILOEST codes by
+        sex and age (``EAP_2EAP_SEX_AGE_NB``, ``UNE_2EAP_SEX_AGE_RT``) columns ``economy_iso3,
+        year, sex, age, value``, sorted by economy, sex, age and year. ``attrs`` holds
         ``indicator_code``, ``label``, ``unit``, ``file`` and ``source``.
 
     Raises
@@ -905,7 +1395,8 @@ def load_series(
             f"{_label(directory / INDICATORS_FILE)}: file {file_name!r} for {indicator_code} "
             f"(expected a file name inside the data directory)"
         )
-    table = _tidy(directory, file_name)
+    by_sex_age = file_name in _SEX_AGE_FILES
+    table = _sex_age(directory, file_name) if by_sex_age else _tidy(directory, file_name)
     frame = table.frame
     rows = frame[frame["indicator_code"] == indicator_code]
     if economies is not None:
@@ -919,11 +1410,9 @@ def load_series(
             + ("" if economies is None else f", {', '.join(wanted)}")
             + " (expected at least one row)"
         )
-    out = (
-        rows[["economy_iso3", "year", "value"]]
-        .sort_values(["economy_iso3", "year"])
-        .reset_index(drop=True)
-    )
+    keys = ["economy_iso3", "sex", "age", "year"] if by_sex_age else ["economy_iso3", "year"]
+    columns = ["economy_iso3", "year", "sex", "age"] if by_sex_age else ["economy_iso3", "year"]
+    out = rows[[*columns, "value"]].sort_values(keys).reset_index(drop=True)
     out.attrs = {
         "indicator_code": indicator_code,
         "label": label,

@@ -90,6 +90,69 @@ def figure_unemployment(df: pd.DataFrame, metric: str = "unemployment_rate") -> 
     return fig
 
 
+def _small_multiples(n: int, cols: int = 4) -> tuple[Figure, np.ndarray]:
+    rows = math.ceil(n / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.4 * rows), sharex=True,
+                             squeeze=False)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    return fig, axes
+
+
+def figure_history(paths: pd.DataFrame) -> Figure:
+    """Small multiples: the model's annual unemployment rate (band over runs) and the observed."""
+    econs = list(dict.fromkeys(paths["economy"]))
+    fig, axes = _small_multiples(len(econs))
+    for ax, iso in zip(axes.flat, econs, strict=False):
+        d = paths[paths["economy"] == iso].sort_values("year")
+        ax.fill_between(d["year"], d["model_lo"], d["model_hi"], color="C0", alpha=0.2, lw=0)
+        ax.plot(d["year"], d["model"], color="C0", lw=1.6, label="model")
+        ax.plot(d["year"], d["observed"], color="k", lw=1.2, ls="--", marker=".",
+                label="observed (WDI)")
+        ax.set_title(ECONOMY_NAMES[iso], fontsize=9)
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+    axes.flat[0].legend(fontsize=7)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("% of labour force")
+    fig.suptitle("Unemployment rate: model (mean, 5-95% over runs) and observed", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+DEMAND_EFFECT_LABELS: dict[str, str] = {
+    "drivers": "drivers (labour force, cycle, wages, structure)",
+    "displacement": "automation: displacement",
+    "productivity": "automation: productivity",
+    "reinstatement": "automation: new tasks",
+    "absorption": "absorption (output back to potential)",
+}
+
+
+def figure_demand_decomposition(df: pd.DataFrame) -> Figure:
+    """Small multiples: cumulative change in labour demand by effect, % of its start level."""
+    econs = _economies(df)
+    fig, axes = _small_multiples(len(econs))
+    for ax, iso in zip(axes.flat, econs, strict=False):
+        d = df[df["economy"] == iso]
+        start = d[d["step"] == 0]["labour_demand"].mean()
+        for k, (name, label) in enumerate(DEMAND_EFFECT_LABELS.items()):
+            path = d.groupby("year")[f"demand_{name}"].mean().cumsum() / start * 100.0
+            ax.plot(path.index, path.to_numpy(), color=f"C{k}", lw=1.4, label=label)
+        total = d.groupby("year")["labour_demand"].mean() / start * 100.0 - 100.0
+        ax.plot(total.index, total.to_numpy(), color="k", lw=1.0, ls="--", label="total")
+        ax.axhline(0.0, color="grey", lw=0.6)
+        ax.set_title(ECONOMY_NAMES[iso], fontsize=9)
+        ax.grid(alpha=0.3)
+    axes.flat[0].legend(fontsize=6)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("% of start demand")
+    fig.suptitle("Why labour demand moved: cumulative change by effect (mean of runs)",
+                 fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
 def plot_sector_change(df: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Heat map: % change in employment by sector from the start to the horizon (mean of runs)."""
     ax = _ax(ax)
@@ -167,7 +230,8 @@ def plot_cohort_outcomes(df: pd.DataFrame, ax: Axes | None = None,
 def save_run_figures(df: pd.DataFrame, folder: str | Path) -> list[Path]:
     """Write the standard figures of a run as PNG files into ``folder``; return their paths."""
     folder = Path(folder)
-    figures: dict[str, Figure] = {"unemployment_by_economy": figure_unemployment(df)}
+    figures: dict[str, Figure] = {"unemployment_by_economy": figure_unemployment(df),
+                                  "labour_demand_decomposition": figure_demand_decomposition(df)}
     for name, fn, size in (
         ("employment_by_sector", plot_sector_change, (10, 6)),
         ("displaced_vs_reskilled", plot_displaced_vs_reskilled, (11, 4.5)),

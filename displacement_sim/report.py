@@ -13,6 +13,8 @@ from .constants import ECONOMY_NAMES
 from .store import atomic_write_bytes, atomic_write_text
 
 HEADLINE: dict[str, tuple[str, float, str]] = {
+    "employment_rate": ("Employment rate (trainees in the labour force)", 100.0, "{:.1f}%"),
+    "unemployment_rate_incl_training": ("Unemployed or in training", 100.0, "{:.1f}%"),
     "unemployment_rate": ("Unemployment rate", 100.0, "{:.1f}%"),
     "automated_share": ("Work automated", 100.0, "{:.1f}%"),
     "displaced_cumulative": ("Displaced (cumulative)", 1e-3, "{:,.0f}k"),
@@ -57,6 +59,9 @@ def write_run_summary(df: pd.DataFrame, root: str | Path) -> Path:
             lambda v, f=fmt: "n/a" if pd.isna(v) else f.format(v))
     text = (f"# Results after {years} years (mean of {runs} runs)\n\n"
             f"{_frame_to_markdown(pretty)}\n\n"
+            "Trainees count in the labour force and are neither employed nor unemployed: the "
+            "employment rate and the share unemployed or in training cannot be improved by "
+            "enrolling people; the unemployment rate leaves trainees out.\n\n"
             "Figures are in `figures/`; every run's monthly indicators are in `parts/` "
             "(Parquet), described in docs/outputs.md.\n")
     path = root / "summary.md"
@@ -88,3 +93,40 @@ def write_summaries(df: pd.DataFrame, root: str | Path,
             paths.append(save_png(
                 fig, out / f"fan_{i:03d}_{str(scenario).split('|')[0]}_{metric}.png", dpi=100))
     return paths
+
+
+def write_history_fit(paths: pd.DataFrame, scores: pd.DataFrame, root: str | Path,
+                      command: str = "") -> list[Path]:
+    """Write the replay of history against observed unemployment (CSV, Markdown, figure).
+
+    ``paths`` and ``scores`` come from :func:`displacement_sim.analysis.history.history_fit`.
+    """
+    from .plots import figure_history, save_png
+
+    root = Path(root)
+    written = [root / "history_paths.csv", root / "history_scores.csv", root / "history.md"]
+    atomic_write_text(written[0], paths.to_csv(index=False))
+    atomic_write_text(written[1], scores.to_csv(index=False))
+    ok = int((scores["mae_pp"] <= 1.0).sum())
+    beats = int(scores["beats_persistence"].sum())
+    table = pd.DataFrame({
+        "Economy": scores["economy"].map(ECONOMY_NAMES),
+        "Years": scores["first_year"].astype(str) + "-" + scores["last_year"].astype(str),
+        "MAE (pp)": scores["mae_pp"].map("{:.2f}".format),
+        "Bias (pp)": scores["bias_pp"].map("{:+.2f}".format),
+        "Error in last year (pp)": scores["error_last_pp"].map("{:+.2f}".format),
+        "MAE of persistence (pp)": scores["mae_persistence_pp"].map("{:.2f}".format),
+        "Beats persistence": scores["beats_persistence"].map({True: "yes", False: "no"}),
+    })
+    text = (f"# Replay of history: unemployment rate, model against observed\n\n"
+            + (f"Made with `{command}`.\n\n" if command else "")
+            + f"Mean absolute error at most 1 pp in {ok} of {len(scores)} economies; the model "
+            f"beats the naive benchmark (the start year's rate kept) in {beats} of "
+            f"{len(scores)}.\n\n{_frame_to_markdown(table)}\n\n"
+            "Model: annual means of the monthly unemployment rate, averaged over runs. "
+            "Observed: WDI SL.UEM.TOTL.ZS (ILO modelled estimates). The start year is not "
+            "scored: the model starts there at the observed rate.\n")
+    atomic_write_text(written[2], text)
+    fig = figure_history(paths)
+    written.append(save_png(fig, root / "figures" / "history_unemployment.png", dpi=100))
+    return written

@@ -284,3 +284,71 @@ def test_choose_rows_follows_row_probabilities(rng: np.random.Generator) -> None
     assert_array_equal(choice[rows == 1], 2)
     assert abs(np.mean(choice[rows == 0] == 0) - 0.2) < 0.015
     assert not np.any(choice[rows == 0] == 2)
+
+
+# ------------------------------------------------------------------ drivers, demand, wages
+
+
+def test_holt_potential_follows_a_steady_trend_exactly() -> None:
+    log_y = np.log(1.03) * np.arange(20)
+    assert_allclose(market.holt_potential(log_y, np.log(1.03), 0.3, 0.1), log_y, atol=1e-12)
+
+
+def test_holt_potential_is_one_sided() -> None:
+    log_y = np.log(1.02) * np.arange(15)
+    shocked = log_y.copy()
+    shocked[10:] -= 0.05
+    a = market.holt_potential(log_y, np.log(1.02), 0.3, 0.1)
+    b = market.holt_potential(shocked, np.log(1.02), 0.3, 0.1)
+    assert_allclose(a[:10], b[:10])           # no look-ahead
+    gap = shocked - b
+    assert gap[10] == pytest.approx(-0.05 * 0.7)  # 30% of the surprise enters the level at once
+    assert abs(gap[-1]) < abs(gap[10])         # and the gap closes
+
+
+def test_sector_mix_shifts_towards_income_elastic_sectors() -> None:
+    share0 = np.array([0.5, 0.3, 0.2])
+    beta = np.array([-0.5, 0.0, 0.5])
+    assert_allclose(market.sector_mix(share0, 1.0, beta), share0)
+    mix = market.sector_mix(share0, 2.0, beta)
+    assert mix.sum() == pytest.approx(1.0)
+    assert mix[0] < share0[0] and mix[2] > share0[2]
+    assert mix[2] / mix[0] == pytest.approx((0.2 / 0.5) * 2.0 ** 1.0)
+
+
+def test_wage_curve_elasticity_is_the_log_slope() -> None:
+    u = np.array([0.04, 0.08])
+    w = market.wage_curve_target(u, np.array([0.04, 0.04]), np.array([0.1, 0.1]))
+    assert w[0] == pytest.approx(1.0)
+    assert np.log(w[1]) / np.log(2.0) == pytest.approx(-0.1)
+
+
+def test_partial_adjustment_closes_the_expected_share() -> None:
+    out = market.partial_adjustment(np.array([1.0]), np.array([2.0]), np.array([12.0]))
+    assert out[0] == pytest.approx(1.0 + (1.0 - np.exp(-1.0 / 12.0)))
+
+
+def test_productivity_effect_is_elasticity_times_cost_fall() -> None:
+    gain = market.productivity_effect(0.1, 0.4, 0.5, 1.2)
+    assert gain == pytest.approx(1.2 * 0.5 * 0.1 * 0.4)
+    assert market.productivity_effect(0.1, 0.0, 0.5, 1.2) == 0.0
+
+
+def test_ageing_probability_gives_band_width_in_expectation() -> None:
+    p = market.ageing_probability(np.array([10.0, 30.0, np.inf]))
+    assert_allclose(1.0 / p[:2] / 12.0, [10.0, 30.0])
+    assert p[2] == 0.0
+
+
+def test_pick_counts_takes_exactly_the_counts(rng: np.random.Generator) -> None:
+    groups = np.repeat(np.arange(3), [5, 3, 4])
+    picked = market.pick_counts(groups, np.array([2, 5, 0]), rng.random(groups.size))
+    assert_array_equal(np.bincount(groups[picked], minlength=3), [2, 3, 0])
+
+
+def test_assign_by_rank_fills_blocks_in_order(rng: np.random.Generator) -> None:
+    groups = np.repeat(np.arange(2), [6, 4])
+    blocks = market.assign_by_rank(groups, np.array([[2, 3, 1], [1, 0, 3]]),
+                                   rng.random(groups.size))
+    assert_array_equal(np.bincount(blocks[groups == 0], minlength=3), [2, 3, 1])
+    assert_array_equal(np.bincount(blocks[groups == 1], minlength=3), [1, 0, 3])

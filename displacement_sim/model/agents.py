@@ -1,7 +1,8 @@
 """Mesa agents: economies and firms.
 
-Firms keep their state in the model's firm arrays (so each step's decisions are vectorised);
-a ``Firm`` agent is a named view on its row, for inspection and for Mesa's agent sets.
+Firms keep their state in the model's firm column store (``model.firms_state``, so each step's
+decisions are vectorised); a ``Firm`` agent is a named view on its row, for inspection and for
+Mesa's agent sets.
 """
 
 from __future__ import annotations
@@ -45,34 +46,34 @@ class Firm(mesa.Agent):
     @property
     def economy(self) -> str:
         """ISO3 code of the firm's economy."""
-        return self.model.economy_codes[self.model.firm_economy[self.row]]
+        return self.model.economy_codes[self.model.firms_state.economy[self.row]]
 
     @property
     def sector(self) -> str:
         """ISIC sector group of the firm."""
-        return SECTORS[self.model.firm_sector[self.row]]
+        return SECTORS[self.model.firms_state.sector[self.row]]
 
     @property
     def threshold(self) -> float:
         """Cost ratio below which automation pays for this firm."""
-        return float(self.model.firm_threshold[self.row])
+        return float(self.model.firms_state.threshold[self.row])
 
     @property
     def adopted(self) -> bool:
         """Whether the firm has adopted automation."""
-        return bool(self.model.firm_adopted_month[self.row] >= 0)
+        return bool(self.model.firms_state.adopted_month[self.row] >= 0)
 
     @property
     def automated_share(self) -> float:
         """Share of the firm's starting work that it has automated."""
-        return float(self.model.firm_automated_share[self.row])
+        return float(self.model.firms_state.automated_share[self.row])
 
     @property
     def employment(self) -> float:
         """Worker agents employed by the firm."""
-        return float(self.model.firm_employment[self.row])
+        return float(self.model.firms_state.employment[self.row])
 
     @property
     def vacancies(self) -> float:
         """Open vacancies, in worker agents."""
-        return float(self.model.firm_vacancies[self.row])
+        return float(self.model.firms_state.vacancies[self.row])

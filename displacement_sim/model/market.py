@@ -232,3 +232,139 @@ def largest_remainder(shares: np.ndarray, total: int) -> np.ndarray:
     if short > 0:
         counts[np.argsort(-(exact - counts), kind="stable")[:short]] += 1
     return counts
+
+
+# --------------------------------------------------------------------------------------------
+# Drivers, labour demand and wages
+
+
+def holt_potential(log_output: np.ndarray, growth0: float, level_weight: float,
+                   growth_weight: float) -> np.ndarray:
+    """One-sided potential output: Holt's linear trend on annual log output.
+
+    ``l_t = l_{t-1} + g_{t-1} + a (y_t - l_{t-1} - g_{t-1})`` and
+    ``g_t = g_{t-1} + b a (y_t - l_{t-1} - g_{t-1})``, from ``l_0 = y_0`` (the start year is
+    taken to be at potential) and ``g_0 = growth0``. Each year's trend uses only that year and
+    earlier ones, so a replay of history never looks ahead.
+
+    Parameters
+    ----------
+    log_output : numpy.ndarray
+        Log real output by year, from the start year.
+    growth0 : float
+        Trend growth (log points a year) before the start.
+    level_weight, growth_weight : float
+        The smoothing weights ``a`` and ``b``.
+
+    Returns
+    -------
+    Log potential output by year (same shape as ``log_output``).
+
+    References
+    ----------
+    Holt, C. C. (2004 [1957]). Forecasting seasonals and trends by exponentially weighted moving
+    averages. International Journal of Forecasting 20(1), 5-10.
+    doi:10.1016/j.ijforecast.2003.09.015
+    """
+    y = np.asarray(log_output, dtype=float)
+    out = np.empty_like(y)
+    level, growth = y[0], growth0
+    out[0] = level
+    for t in range(1, y.size):
+        error = y[t] - level - growth
+        level = level + growth + level_weight * error
+        growth = growth + growth_weight * level_weight * error
+        out[t] = level
+    return out
+
+
+def sector_mix(share0: np.ndarray, income_ratio: np.ndarray | float,
+               elasticity: np.ndarray) -> np.ndarray:
+    """Sector shares of labour demand as real income per capita changes.
+
+    ``s_j(t) = s_j(0) y(t)^b_j / sum_k s_k(0) y(t)^b_k``, with ``y`` income per capita relative
+    to the start and ``b_j`` the income elasticity of sector ``j``'s employment share estimated
+    from the economy's own history (``displacement_sim.drivers.income_elasticities``).
+
+    References
+    ----------
+    Herrendorf, B., Rogerson, R. & Valentinyi, A. (2014). Growth and structural
+    transformation. Handbook of Economic Growth 2, 855-941.
+    doi:10.1016/B978-0-444-53540-5.00006-9
+    """
+    ratio = np.asarray(income_ratio, dtype=float)[..., None]
+    raw = share0 * ratio ** elasticity
+    return raw / raw.sum(-1, keepdims=True)
+
+
+def wage_curve_target(unemployment: np.ndarray, reference: np.ndarray,
+                      elasticity: np.ndarray) -> np.ndarray:
+    """Wage relative to its productivity trend implied by the wage curve.
+
+    ``w / wbar = (u / u*)^(-elasticity)``: pay is lower where unemployment is higher, with an
+    elasticity of about 0.1 (Blanchflower & Oswald). ``u*`` is the economy's stationary rate.
+
+    References
+    ----------
+    Blanchflower, D. G. & Oswald, A. J. (1994). The Wage Curve. MIT Press.
+    Nijkamp, P. & Poot, J. (2005). The last word on the wage curve? Journal of Economic Surveys
+    19(3), 421-450. doi:10.1111/j.0950-0804.2005.00254.x
+    """
+    u = np.maximum(np.asarray(unemployment, dtype=float), 1e-4)
+    return (u / np.maximum(reference, 1e-4)) ** -np.asarray(elasticity)
+
+
+def partial_adjustment(current: np.ndarray, target: np.ndarray, months: np.ndarray
+                       ) -> np.ndarray:
+    """Move ``current`` a share ``1 - exp(-1 / months)`` of the way to ``target`` (one month)."""
+    return current + (target - current) * -np.expm1(-1.0 / np.asarray(months))
+
+
+def productivity_effect(automated: np.ndarray, cost_saving: np.ndarray,
+                        labour_cost_share: np.ndarray, price_elasticity: np.ndarray
+                        ) -> np.ndarray:
+    """Rise in a sector's labour demand, as a share of it, when part of its work is automated.
+
+    Automating a share ``a`` of the work at a cost saving ``s`` per unit of wage cost replaced
+    lowers unit cost by ``labour_cost_share * a * s``; with competitive pricing the price falls
+    by as much and demand, and so labour demand, rises by ``price_elasticity`` times that.
+
+    References
+    ----------
+    Acemoglu, D. & Restrepo, P. (2019). Automation and new tasks: how technology displaces and
+    reinstates labor. Journal of Economic Perspectives 33(2), 3-30. doi:10.1257/jep.33.2.3
+    Bessen, J. (2019). Automation and jobs: when technology boosts employment. Economic Policy
+    34(100), 589-626. doi:10.1093/epolic/eiaa001
+    """
+    return price_elasticity * labour_cost_share * automated * cost_saving
+
+
+# --------------------------------------------------------------------------------------------
+# Labour force
+
+
+def ageing_probability(band_years: np.ndarray) -> np.ndarray:
+    """Monthly chance of moving to the next age band, ages spread evenly within each band."""
+    years = np.asarray(band_years, dtype=float)
+    return np.where(np.isfinite(years), 1.0 / (12.0 * years), 0.0)
+
+
+def pick_counts(groups: np.ndarray, counts: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Pick ``counts[g]`` members of each group uniformly at random (mask over members)."""
+    if groups.size == 0:
+        return np.zeros(0, dtype=bool)
+    return rank_within_groups(groups, u) < counts[groups]
+
+
+def assign_by_rank(groups: np.ndarray, picked_counts: np.ndarray, u: np.ndarray
+                   ) -> np.ndarray:
+    """Split each group's members, in random order, into consecutive blocks of given sizes.
+
+    ``picked_counts`` has shape ``(n_groups, n_blocks)``; the member of rank ``r`` in its group
+    goes to the first block whose cumulative size exceeds ``r`` (``n_blocks`` if none).
+    """
+    if groups.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    rank = rank_within_groups(groups, u)
+    cum = np.cumsum(picked_counts, axis=1)[groups]
+    return (rank[:, None] >= cum).sum(axis=1)

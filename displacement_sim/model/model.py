@@ -1,8 +1,10 @@
 """``DisplacementModel``: automation, displacement and reskilling in up to eleven economies.
 
-One step is one month. Workers are rows of column arrays (``Workers``); firms and economies are
-Mesa agents. The model does no file I/O beyond reading the data profiles it is given or loads.
-The rules are described, with their sources, in docs/ODD.md.
+One step is one month. Workers (the working-age population) are rows of column arrays
+(``Workers``), firms too (``Firms``); economies and firms are also Mesa agents, for inspection.
+The model reads no file: it is handed its data (:class:`~.inputs.ModelInputs`). Every rule is
+a function on arrays in :mod:`.market`; the rules, their equations and their sources are in
+docs/ODD.md.
 """
 
 from __future__ import annotations
@@ -14,26 +16,50 @@ import numpy as np
 
 from ..config import Scenario
 from ..constants import (
+    AGE_BAND_YEARS,
+    AGE_GROUPS,
     ECONOMIES,
     EMPLOYED,
     OUT_OF_LABOUR_FORCE,
+    OUTSIDE_POPULATION,
     SECTORS,
+    SEXES,
     TRAINING,
     UNEMPLOYED,
 )
-from ..data import EconomyProfile, load_profile, load_profiles, world_robot_density
+from ..data import EconomyProfile
+from ..drivers import annual_paths, income_elasticities, monthly
 from ..seeding import SeedLike
-from . import market
+from . import kernels, market
 from .agents import Economy, Firm
-from .reporters import CUMULATIVE, FLOWS, METRICS, compute_metrics
+from .firms import Firms
+from .inputs import ModelInputs, load_inputs
+from .params import ENDOGENOUS, NO_AUTOMATION, S_CURVE, resolve
+from .reporters import CUMULATIVE, DEMAND_EFFECTS, FLOWS, METRICS, compute_metrics
 from .streams import EconomyStreams
 from .workers import COHORT_MONTHS, NEVER, Workers
 
 N_SECTORS = len(SECTORS)
-STREAMS = ("init", "adoption", "displacement", "churn", "training", "search", "exits")
+N_SEX = len(SEXES)
+N_AGE = len(AGE_GROUPS)
+STREAMS = ("init", "adoption", "displacement", "churn", "training", "search", "exits",
+           "demography")
 """Independent random streams, one per mechanism and economy (``EconomyStreams``), all spawned
 from the run's seed, so that a policy change shifts neither the draws of unrelated mechanisms
 nor those of other economies (common random numbers)."""
+
+
+class _NoGenerator:
+    """Stands in for Mesa's ``model.rng`` and ``model.random``: any use is an error.
+
+    Every draw must come from the mechanism streams (``model.streams``); a rule that drew from
+    one generator shared by all mechanisms would silently break the common random numbers.
+    """
+
+    def __getattr__(self, name: str):
+        raise RuntimeError(
+            "DisplacementModel has no shared random generator: draw from the mechanism streams "
+            "(model.streams[name]) so that paired runs keep their common random numbers")
 
 
 class DisplacementModel(mesa.Model):
@@ -41,42 +67,55 @@ class DisplacementModel(mesa.Model):
 
     Parameters
     ----------
-    scenario : a validated :class:`~displacement_sim.config.Scenario`.
-    seed : the run's seed (an int or a ``SeedSequence``). ``None`` uses ``scenario.seed``.
-    profiles : economy profiles to start from; loaded from ``calibration/data`` when omitted.
+    scenario : Scenario
+        A validated :class:`~displacement_sim.config.Scenario`.
+    seed : int or numpy.random.SeedSequence, optional
+        The run's seed. ``None`` uses ``scenario.seed``.
+    inputs : ModelInputs, optional
+        The data of the run; read with :func:`~.inputs.load_inputs` when omitted.
+    profiles : mapping of str to EconomyProfile, optional
+        Starting profiles, when ``inputs`` is omitted (the rest is then read).
 
     Attributes
     ----------
-    workers : the worker population (:class:`Workers`).
-    economies : the ``Economy`` agents, in ``scenario.economies`` order.
-    firms : the ``Firm`` agents (a Mesa ``AgentSet``).
-    month : months simulated so far.
-    training_starts : month -> indices of the workers who started training that month, for the
-        last ``COHORT_MONTHS[-1]`` months (read by the trainee indicators).
-    datacollector : one row per economy and month (agent-type reporters on ``Economy``).
+    workers : Workers
+        The working-age population, one row per worker agent.
+    firms_state : Firms
+        The firms, one row per firm (``firms`` is their Mesa ``AgentSet``).
+    params : EconomyParams
+        The resolved parameters, one row per economy.
+    month : int
+        Months simulated since the start (the burn-in is not counted).
+    datacollector : mesa.DataCollector
+        One row per economy and month (agent-type reporters on ``Economy``).
     """
 
     def __init__(self, scenario: Scenario, seed: SeedLike | None = None,
+                 inputs: ModelInputs | None = None,
                  profiles: Mapping[str, EconomyProfile] | None = None) -> None:
         seed = scenario.seed if seed is None else seed
         ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
         children = ss.spawn(len(STREAMS) + 1)
         super().__init__(rng=np.random.default_rng(children[0]))
+        self.rng = _NoGenerator()  # type: ignore[assignment]
+        self.random = _NoGenerator()  # type: ignore[assignment]
         self._stream_seeds = dict(zip(STREAMS, children[1:], strict=True))
         self.config = scenario
         self.month = 0
-        year = scenario.start_year
-        if profiles is None:
-            profiles = load_profiles(scenario.economies, year)
-        self.profiles = [profiles[iso] for iso in scenario.economies]
-        self.start_year = self.profiles[0].year
-        us = profiles.get("USA") or load_profile("USA", self.start_year)
-        self.us_profile = us
+        self._clock = 0
+        self._burning = False
+        self.inputs = inputs if inputs is not None else load_inputs(scenario, profiles)
         self.economy_codes = tuple(scenario.economies)
+        self.profiles = [self.inputs.profiles[iso] for iso in self.economy_codes]
+        self.start_year = self.profiles[0].year
+        self.us_profile = self.inputs.us_profile
         self.settings = [scenario.settings_for(iso) for iso in self.economy_codes]
+        self.params = resolve(self.settings)
+        self.n_economies = len(self.profiles)
+        self.months_total = 12 * scenario.years
+        self._build_drivers()
         self._build_parameters()
         self._build_economies()
-        # Streams per mechanism and economy (model/streams.py), over workers and firms.
         self.worker_offsets = np.concatenate([[0], np.cumsum(self.n_agents)])
         cells = N_SECTORS * scenario.firms_per_sector
         self.firm_offsets = np.arange(self.n_economies + 1) * cells
@@ -88,85 +127,132 @@ class DisplacementModel(mesa.Model):
         self._build_firms()
         self._init_regional_centre()
         self.flows = {name: np.zeros(self.n_economies) for name in FLOWS}
+        self.demand_flows = {name: np.zeros((self.n_economies, N_SECTORS))
+                             for name in DEMAND_EFFECTS}
         self.totals = {name: np.zeros(self.n_economies) for name in CUMULATIVE}
         self.training_starts: dict[int, np.ndarray] = {}
         self.datacollector = mesa.DataCollector(
             agenttype_reporters={Economy: {name: name for name in ("iso3", *METRICS)}}
         )
+        self._burn_in(scenario.burn_in_months)
         self._publish_metrics()
         self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ construction
 
-    def _param(self, section: str, *path: str) -> np.ndarray:
-        """One parameter, resolved for each economy, as an array over economies."""
-        values = []
-        for s in self.settings:
-            obj = getattr(s, section)
-            for p in path:
-                obj = getattr(obj, p)
-            values.append(obj)
-        return np.asarray(values, dtype=float)
+    def _build_drivers(self) -> None:
+        """Monthly paths of the drivers (labour force, population, output) and the sector mix.
+
+        Paths are relative to the start and per economy; ``_build_parameters`` turns them into
+        agent counts once the scale is known.
+        """
+        P = self.params
+        months = self.months_total
+        n = self.n_economies
+        self.lf_path = np.zeros((months + 1, n, N_SEX, N_AGE))     # persons
+        self.pop_path = np.zeros((months + 1, n, N_SEX))            # persons aged 15+
+        self.cycle_path = np.ones((months + 1, n))                 # output over potential
+        self.potential_path = np.ones((months + 1, n))             # potential output, rel.
+        self.income_path = np.ones((months + 1, n))                # GDP per capita, rel.
+        self.elasticity = np.zeros((n, N_SECTORS))
+        burn = self.config.burn_in_months
+        self.lf_burn_path = np.zeros((burn + 1, n, N_SEX, N_AGE))
+        self.pop_burn_path = np.zeros((burn + 1, n, N_SEX))
+        for e, (iso, s) in enumerate(zip(self.economy_codes, self.settings, strict=True)):
+            hist = self.inputs.histories[iso]
+            d = s.drivers
+            paths = annual_paths(hist, self.start_year, self.config.years,
+                                 gdp_growth=d.gdp_growth,
+                                 labour_force_growth=d.labour_force_growth, flat=d.flat)
+            self.lf_path[:, e] = monthly(paths.labour_force, months)
+            pop = paths.labour_force.sum(axis=2) / paths.participation
+            self.pop_path[:, e] = monthly(pop, months)
+            log_y = np.log(paths.real_gdp)
+            years = hist.years
+            k = int(np.searchsorted(years, self.start_year))
+            past = np.log(hist.real_gdp[max(k - 10, 0):k + 1])
+            past = past[np.isfinite(past)]
+            g0 = float(np.mean(np.diff(past))) if past.size > 1 else 0.0
+            log_pot = market.holt_potential(log_y, 0.0 if d.flat else g0,
+                                            P.trend_level_weight[e], P.trend_growth_weight[e])
+            self.cycle_path[:, e] = monthly(np.exp(log_y - log_pot), months)
+            self.potential_path[:, e] = monthly(np.exp(log_pot), months)
+            self.income_path[:, e] = monthly(paths.real_gdp_per_capita, months)
+            # Burn-in: the labour force and population on their observed paths over the
+            # months before the start (flat if the drivers are, or before the data).
+            back = -(-burn // 12)
+            if burn and not d.flat and self.start_year - back >= int(hist.years[0]):
+                prior = annual_paths(hist, self.start_year - back, back)
+                self.lf_burn_path[:, e] = monthly(prior.labour_force, 12 * back)[-(burn + 1):]
+                self.pop_burn_path[:, e] = monthly(
+                    prior.labour_force.sum(axis=2) / prior.participation, 12 * back)[-(burn + 1):]
+            else:
+                self.lf_burn_path[:, e] = self.lf_path[0, e]
+                self.pop_burn_path[:, e] = self.pop_path[0, e]
+            if d.structural_change and not d.flat:
+                beta, _ = income_elasticities(hist, until_year=self.start_year,
+                                              since_year=d.elasticity_since)
+                self.elasticity[e] = beta
 
     def _build_parameters(self) -> None:
-        n = len(self.profiles)
-        self.n_economies = n
-        p = self._param
+        P = self.params
         sc = self.config
-        lf = np.array([pr.labour_force for pr in self.profiles])
-        self.workers_per_agent = np.minimum(sc.workers_per_agent, lf / sc.min_agents_per_economy)
-        self.n_agents = np.maximum(np.rint(lf / self.workers_per_agent), 1).astype(np.int64)
-        # Separation rate per economy: the dRC rate, capped so the observed unemployment rate is
-        # a steady state at the US job-finding rate (docs/ODD.md, "Initialisation").
+        lf0 = self.lf_path[0].sum(axis=(1, 2))
+        # Rows for the largest working-age population over the run.
+        pop_max = np.maximum(self.pop_path.max(axis=0), self.pop_burn_path.max(axis=0))
+        self.workers_per_agent = np.minimum(sc.workers_per_agent, lf0 / sc.min_agents_per_economy)
+        W = self.workers_per_agent
+        self.pop_rows = np.ceil(pop_max / W[:, None]).astype(np.int64)  # (n, sex)
+        self.n_agents = self.pop_rows.sum(axis=1)
+        # Driver targets in agents.
+        self.lf_target = self.lf_path / W[None, :, None, None]
+        self.pop_target = self.pop_path / W[None, :, None]
+        self.lf_burn = self.lf_burn_path / W[None, :, None, None]
+        self.pop_burn = self.pop_burn_path / W[None, :, None]
+        self.lf_start_agents = self.lf_target[0].sum(axis=(1, 2))
+        # Months in which some population target moves (none when the drivers are flat).
+        moves = np.abs(np.diff(self.pop_target, axis=0)).max(axis=(1, 2)) > 1e-9
+        self._pop_moves = np.concatenate([[False], moves])
+        moves = np.abs(np.diff(self.pop_burn, axis=0)).max(axis=(1, 2)) > 1e-9
+        self._pop_moves_burn = np.concatenate([[False], moves])
+        # Gross flows per economy: the dRC separation rate and the exit rate of the employed,
+        # scaled down together where the observed unemployment rate is too low to be a steady
+        # state at the US job-finding rate (docs/ODD.md, "Initialisation").
         u = np.array([pr.unemployment_rate for pr in self.profiles])
-        delta_u = p("labour_market", "separation_rate")
+        self.u_star = u
         u_us = self.us_profile.unemployment_rate
-        finding_us = delta_u * (1.0 - u_us) / u_us
-        self.separation_rate = np.minimum(delta_u, finding_us * u / (1.0 - u))
-        self.finding_rate = self.separation_rate * (1.0 - u) / u
-        self.opening_rate = p("labour_market", "opening_rate") * self.separation_rate / delta_u
-        self.gamma_u = p("labour_market", "gamma_u")
-        self.gamma_v = p("labour_market", "gamma_v")
+        odds, odds_us = u / (1.0 - u), u_us / (1.0 - u_us)
+        scale = np.minimum(1.0, odds / odds_us)
+        self.separation_rate = P.separation_rate * scale
+        self.exit_employed = P.exit_rate_employed * scale
+        self.exit_unemployed = P.exit_rate_unemployed.copy()
+        self.finding_rate = (self.separation_rate + self.exit_employed) / odds
+        self.opening_rate = P.opening_rate * scale
+        self.gamma_u, self.gamma_v = P.gamma_u, P.gamma_v
         gdppc = np.array([pr.gdp_per_capita_usd for pr in self.profiles])
         self.gdp = np.array([pr.gdp_usd for pr in self.profiles])
-        employed_people = lf * (1.0 - u)
-        self.wage_level = p("labour_market", "labour_share") * self.gdp / employed_people / 12.0
-        wage_gap = (self.us_profile.gdp_per_capita_usd / gdppc) ** p("automation",
-                                                                     "wage_gap_elasticity")
-        tax = p("policy", "automation_tax")
-        transfer = p("policy", "tech_transfer")
-        years_from_ref = self.start_year - p("automation", "cost_reference_year")
-        along_curve = (1.0 - p("automation", "cost_decline_per_year")) ** years_from_ref
-        self.cost_ratio0 = (p("automation", "cost_ratio_usa") * along_curve * wage_gap
-                            * (1 + tax) * (1 - transfer))
-        self.sector_hazard = np.ones((n, N_SECTORS))
-        self.structural_trend = np.zeros((n, N_SECTORS))
-        for e, s in enumerate(self.settings):
-            for code, value in s.automation.sector_hazard.items():
-                self.sector_hazard[e, SECTORS.index(code)] = value
-            for code, value in s.labour_market.structural_trend.items():
-                self.structural_trend[e, SECTORS.index(code)] = value
+        employed_people = lf0 * (1.0 - u)
+        self.wage_level = P.labour_share * self.gdp / employed_people / 12.0
+        self.wage_index = np.ones(self.n_economies)
+        self.wage_trend = np.ones(self.n_economies)
+        wage_gap = (self.us_profile.gdp_per_capita_usd / gdppc) ** P.wage_gap_elasticity
+        years_from_ref = self.start_year - P.cost_reference_year
+        along_curve = (1.0 - P.cost_decline) ** years_from_ref
+        self.cost_ratio0 = (P.cost_ratio_usa * along_curve * wage_gap
+                            * (1 + P.automation_tax) * (1 - P.tech_transfer))
         robots = np.array([pr.robot_density for pr in self.profiles])
-        world_robots = self._world_robot_density()
         internet = np.array([pr.internet_share for pr in self.profiles])
-        self.readiness = internet * (robots / world_robots) ** p("automation", "robot_elasticity")
-        basis_task = np.array([s.automation.exposure_basis == "task" for s in self.settings])
-        self.exposure_scale = np.where(basis_task, p("automation", "task_exposure_ratio"), 1.0)
-        self.training_cost = np.array([
-            s.policy.capacity_building.cost_per_trainee_usd
-            or s.training.cost_share_of_gdp_per_capita * pr.gdp_per_capita_usd
-            for s, pr in zip(self.settings, self.profiles, strict=True)
-        ])
-        self.training_budget = np.array([
-            s.policy.capacity_building.amount_usd + s.policy.capacity_building.share_of_gdp
-            * pr.gdp_usd for s, pr in zip(self.settings, self.profiles, strict=True)
-        ])
-        self.slot_credit = np.zeros(n)
-        self.skill_wage = np.array([s.labour_market.skill_wage_ratio for s in self.settings])
-
-    def _world_robot_density(self) -> float:
-        """World robot density (IFR) nearest the start year: the reference for readiness."""
-        return world_robot_density(self.start_year)
+        self.readiness = internet * (robots / self.inputs.world_robot_density) \
+            ** P.robot_elasticity
+        self.exposure_scale = np.where(P.task_exposure, P.task_exposure_ratio, 1.0)
+        self.training_cost = np.where(np.isnan(P.cb_cost_per_trainee_usd),
+                                      P.cost_share_of_gdp_per_capita * gdppc,
+                                      P.cb_cost_per_trainee_usd)
+        self.training_budget = P.cb_amount_usd + P.cb_share_of_gdp * self.gdp
+        self.slot_credit = np.zeros(self.n_economies)
+        self.ageing = market.ageing_probability(np.array(AGE_BAND_YEARS)).astype(np.float32)
+        self.s_curve_start = np.array([
+            market.logistic_share(self.start_year, *row) for row in P.s_curve])
 
     def _build_economies(self) -> None:
         self.economies = [
@@ -179,16 +265,18 @@ class DisplacementModel(mesa.Model):
         total = int(self.n_agents.sum())
         w = Workers.empty(total)
         self.workers = w
-        offsets = np.concatenate([[0], np.cumsum(self.n_agents)])
+        P = self.params
+        offsets = self.worker_offsets
         n_occ = self.profiles[0].sector_occupation.shape[1]
         self.sector_skill_req = np.zeros((self.n_economies, N_SECTORS))
         self.sector_similarity = np.zeros((self.n_economies, N_SECTORS, N_SECTORS))
         for e, pr in enumerate(self.profiles):
             rng = self.streams["init"].gens[e]
-            s = self.settings[e]
             lo, hi = offsets[e], offsets[e + 1]
             n = hi - lo
             sl = slice(lo, hi)
+            # Everyone, in the labour force or not, gets a sector and occupation from the
+            # employed's joint mix (the last job of the inactive; the data have no other).
             joint = pr.sector_occupation / pr.sector_occupation.sum()
             cell = rng.permutation(np.repeat(np.arange(joint.size),
                                              market.largest_remainder(joint.ravel(), n)))
@@ -200,27 +288,46 @@ class DisplacementModel(mesa.Model):
                                              occ, rng)
             w.rural[sl] = rng.random(n) < pr.rural_share
             urban_rate, rural_rate = market.urban_rural_rates(
-                pr.internet_share, pr.rural_share, s.training.rural_internet_ratio)
+                pr.internet_share, pr.rural_share, P.rural_internet_ratio[e])
             w.digital[sl] = rng.random(n) < np.where(w.rural[sl], rural_rate, urban_rate)
-            # Exposure: occupation probability, rescaled where a scenario overrides a sector.
             expo = pr.occupation_exposure[occ].astype(float)
             derived = pr.sector_exposure
-            for code, value in s.exposure.sector.items():
-                j = SECTORS.index(code)
+            for j in np.flatnonzero(np.isfinite(P.exposure_override[e])):
                 if derived[j] > 0:
-                    expo[sector == j] *= value / derived[j]
+                    expo[sector == j] *= P.exposure_override[e, j] / derived[j]
             w.exposure[sl] = np.clip(expo, 0.0, 1.0) * self.exposure_scale[e]
-            # Wages by skill, normalised so the mean wage equals the economy's wage level.
-            rel = self.skill_wage[e][w.skill[sl]]
-            w.wage[sl] = self.wage_level[e] * rel / rel.mean()
-            # Unemployed at the observed rate, with steady-state spell lengths.
-            n_unemp = int(round(n * pr.unemployment_rate))
-            unemp = lo + rng.choice(n, size=n_unemp, replace=False)
-            w.status[unemp] = UNEMPLOYED
-            w.months_in_status[unemp] = rng.geometric(min(self.finding_rate[e], 1.0),
-                                                      size=n_unemp) - 1
-            # Sector skill requirement: mean skill of its employed workers at the start.
-            emp = w.status[sl] == EMPLOYED
+            rel = P.skill_wage_ratio[e][w.skill[sl]]
+            w.wage[sl] = rel / rel.mean()
+            # Sex, age and status: rows by sex; the labour force by sex and age band from
+            # ILOEST, the inactive (participation by sex, WDI) and spare rows after it.
+            rows = self.pop_rows[e]
+            sex = np.repeat(np.arange(N_SEX), rows)
+            w.sex[sl] = sex
+            status = np.full(n, OUTSIDE_POPULATION, np.uint8)
+            age = np.zeros(n, np.uint8)
+            first = np.concatenate([[0], np.cumsum(rows)])
+            lf0, pop0 = self.lf_burn[0, e], self.pop_burn[0, e]
+            for s_ in range(N_SEX):
+                lf_cells = market.largest_remainder(lf0[s_], int(round(lf0[s_].sum())))
+                n_lf = int(lf_cells.sum())
+                n_pop = min(int(round(pop0[s_])), rows[s_])
+                block = np.arange(first[s_], first[s_ + 1])
+                age[block[:n_lf]] = np.repeat(np.arange(N_AGE), lf_cells)
+                status[block[:n_lf]] = EMPLOYED
+                # The age of the inactive is not in the data: it is not tracked (docs/ODD.md).
+                age[block[n_lf:]] = rng.choice(N_AGE, size=block.size - n_lf,
+                                               p=lf_cells / max(n_lf, 1))
+                status[block[n_lf:n_pop]] = OUT_OF_LABOUR_FORCE
+            # Unemployed at the observed rate, at random in the labour force.
+            in_lf = np.flatnonzero(status == EMPLOYED)
+            n_unemp = int(round(in_lf.size * pr.unemployment_rate))
+            unemp = rng.choice(in_lf, size=n_unemp, replace=False)
+            status[unemp] = UNEMPLOYED
+            w.status[sl] = status
+            w.age[sl] = age
+            w.months_in_status[lo + unemp] = rng.geometric(min(self.finding_rate[e], 1.0),
+                                                           size=n_unemp) - 1
+            emp = status == EMPLOYED
             sums = np.bincount(sector[emp], weights=w.skill[sl][emp], minlength=N_SECTORS)
             counts = np.bincount(sector[emp], minlength=N_SECTORS)
             self.sector_skill_req[e] = np.where(counts > 0, sums / np.maximum(counts, 1), 1.0)
@@ -230,52 +337,62 @@ class DisplacementModel(mesa.Model):
             norm = np.linalg.norm(m, axis=1)
             self.sector_similarity[e] = (m @ m.T) / np.maximum(np.outer(norm, norm), 1e-12)
         self.base_skill_req = self.sector_skill_req.copy()
-        rel = self.skill_wage[w.economy, w.skill]
+        rel = self.params.skill_wage_ratio[w.economy, w.skill]
         self.wage_norm = (np.bincount(w.economy, weights=rel, minlength=self.n_economies)
                           / np.maximum(np.bincount(w.economy, minlength=self.n_economies), 1))
+        # Labour-force cell of each worker: economy, sex, age band.
+        self.n_lf_cells = self.n_economies * N_SEX * N_AGE
 
     def _build_firms(self) -> None:
         gens = self.streams["init"].gens
         w = self.workers
+        P = self.params
         F = self.config.firms_per_sector
-        n_cells = self.n_economies * N_SECTORS
-        n_firms = n_cells * F
-        cell = np.repeat(np.arange(n_cells), F)
-        self.firm_economy = (cell // N_SECTORS).astype(np.int64)
-        self.firm_sector = (cell % N_SECTORS).astype(np.int64)
-        sigma = self._param("automation", "threshold_sigma")[self.firm_economy]
-        self.firm_threshold = np.exp(sigma * np.concatenate(
+        f = Firms.grid(self.n_economies, N_SECTORS, F)
+        self.firms_state = f
+        f.threshold = np.exp(P.threshold_sigma[f.economy] * np.concatenate(
             [g.standard_normal(N_SECTORS * F) for g in gens]))
-        self.firm_adopted_month = np.full(n_firms, -1, np.int64)
-        self.firm_automated_share = np.zeros(n_firms)
-        # Each worker joins one of the F firms of its economy and sector at random.
+        # Each worker's (current or last) employer: one of the F firms of its sector.
         w.firm[:] = (w.economy.astype(np.int64) * N_SECTORS + w.sector) * F + np.concatenate(
             [g.integers(0, F, size=int(n)) for g, n in zip(gens, self.n_agents, strict=True)])
-        self.firm_employment = self._employment_by_firm()
-        e_f = self.firm_employment
-        # Steady-state vacancies per economy, spread over firms by employment.
-        vac = np.zeros(n_firms)
-        search = self._search_intensity(np.flatnonzero(w.status == UNEMPLOYED))
-        fit = self._fit(np.flatnonzero(w.status == UNEMPLOYED), w.sector[w.status == UNEMPLOYED])
-        eff = self._param("labour_market", "matching_efficiency")
+        f.employment = self._employment_by_firm()
+        e_f = f.employment
+        vac = np.zeros(f.n)
+        unemp = np.flatnonzero(w.status == UNEMPLOYED)
+        search = self._search_intensity(unemp)
+        fit = self._fit(unemp, w.sector[unemp])
         for e in range(self.n_economies):
-            in_e = w.economy[w.status == UNEMPLOYED] == e
+            in_e = w.economy[unemp] == e
             mean_fit = float(fit[in_e].mean()) if in_e.any() else 1.0
-            employed = e_f[self.firm_economy == e].sum()
-            hires = self.separation_rate[e] * employed
-            # Matching meets the month's separated workers and openings too.
+            mask = f.economy == e
+            employed = e_f[mask].sum()
+            hires = (self.separation_rate[e] + self.exit_employed[e]) * employed
             applicants = float(search[in_e].sum()) + hires
-            v_total = market.steady_state_vacancies(hires, applicants, eff[e] * mean_fit)
-            mask = self.firm_economy == e
+            v_total = market.steady_state_vacancies(hires, applicants,
+                                                    P.matching_efficiency[e] * mean_fit)
             vac[mask] = max(v_total - hires, 0.0) * e_f[mask] / max(employed, 1.0)
-        self.firm_vacancies = vac
-        dv = self.opening_rate[self.firm_economy]
-        gap = np.maximum(self.separation_rate[self.firm_economy] - dv, 0.0) * e_f / (
-            (1.0 - dv) * self.gamma_v[self.firm_economy])
-        self.firm_target = e_f + vac + gap
-        self.firm_base_target = self.firm_target.copy()
-        self.pending_jobs = np.zeros((self.n_economies, N_SECTORS))
-        for i in range(n_firms):
+        f.vacancies = vac
+        dv = self.opening_rate[f.economy]
+        gap = np.maximum(self.separation_rate[f.economy] - dv, 0.0) * e_f / (
+            (1.0 - dv) * self.gamma_v[f.economy])
+        target = e_f + vac + gap
+        cells = self.n_economies * N_SECTORS
+        cell_target = np.bincount(f.cell, weights=target, minlength=cells)
+        f.demand_share = target / np.maximum(cell_target[f.cell], 1e-12)
+        f.target = target
+        # Labour demand = kappa x labour force x cycle x wage term x sector mix (docs/ODD.md).
+        self.share0 = (cell_target.reshape(self.n_economies, N_SECTORS)
+                       / np.maximum(cell_target.reshape(self.n_economies, N_SECTORS).sum(1,
+                                    keepdims=True), 1e-12))
+        self.kappa = cell_target.reshape(self.n_economies, N_SECTORS).sum(1) \
+            / self.lf_burn[0].sum(axis=(1, 2))
+        self.cell_demand = cell_target.reshape(self.n_economies, N_SECTORS).copy()
+        self.extra_productivity = np.zeros((self.n_economies, N_SECTORS))
+        self.extra_reinstatement = np.zeros((self.n_economies, N_SECTORS))
+        self.pending_reinstatement = np.zeros((self.n_economies, N_SECTORS))
+        self.cell_automated = np.zeros((self.n_economies, N_SECTORS))
+        self.absorbed = np.zeros(self.n_economies)
+        for i in range(f.n):
             Firm(self, i)
         self.firms = self.agents_by_type[Firm]
 
@@ -297,162 +414,237 @@ class DisplacementModel(mesa.Model):
             self.centre_cost = float(np.mean(self.training_cost[members])) if members else 1.0
         self.centre_credit_people = 0.0
 
+    def _burn_in(self, months: int) -> None:
+        """Run ``months`` steps before the start to reach the model's own stationary state.
+
+        Automation, structural change and programmes are off and the drivers flat. Each month
+        labour demand (``kappa``) is steered towards the observed unemployment rate; the run
+        then starts with the mean ``kappa`` of the last half of the burn-in, from the state
+        the model reached (durations, sectors of the unemployed, vacancies).
+        """
+        self._burning = True
+        if months > 0:
+            history = []
+            for _ in range(months):
+                self._step_month()
+                u = self._unemployment_rate()
+                # Integral control in log demand; the gain is small against the noise.
+                self.kappa *= np.exp(0.5 * (u - self.u_star))
+                history.append(self.kappa.copy())
+            self.kappa = np.mean(history[months // 2:], axis=0)
+        self._burning = False
+        self.month = 0
+        self.wage_index[:] = 1.0
+        self.wage_trend[:] = 1.0
+        for arr in self.flows.values():
+            arr[:] = 0.0
+        for arr in self.demand_flows.values():
+            arr[:] = 0.0
+        self._set_targets()
+
     # ------------------------------------------------------------------ helpers
 
     def _employment_by_firm(self) -> np.ndarray:
         w = self.workers
         emp = w.status == EMPLOYED
-        return np.bincount(w.firm[emp], minlength=self.firm_economy.size).astype(float)
+        return np.bincount(w.firm[emp], minlength=self.firms_state.n).astype(float)
 
     def _per_economy(self, idx: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         """Sum over workers ``idx`` by economy (counts if no weights)."""
         return np.bincount(self.workers.economy[idx], weights=weights,
                            minlength=self.n_economies).astype(float)
 
+    def _driver_month(self) -> int:
+        """Index into the driver paths: held at the start in the burn-in, at the horizon after."""
+        return 0 if self._burning else min(self.month, self.months_total)
+
+    def _labour_targets(self) -> tuple[np.ndarray, np.ndarray, bool]:
+        """This month's labour force by economy, sex and age, population by economy and sex
+        (agents), and whether the population moves."""
+        if self._burning:
+            k = min(self._clock, self.config.burn_in_months)
+            return self.lf_burn[k], self.pop_burn[k], bool(self._pop_moves_burn[k])
+        m = self._driver_month()
+        return self.lf_target[m], self.pop_target[m], bool(self._pop_moves[m])
+
+    def _unemployment_rate(self) -> np.ndarray:
+        c = kernels.status_counts(self.workers.economy, self.workers.status, self.n_economies)
+        return c[:, UNEMPLOYED] / np.maximum(c[:, UNEMPLOYED] + c[:, EMPLOYED], 1)
+
     def _search_intensity(self, idx: np.ndarray) -> np.ndarray:
         """Expected applications per month of searching workers ``idx`` (0 to 1)."""
         w = self.workers
+        P = self.params
         e = w.economy[idx]
         months = w.months_in_status[idx].astype(float)
         status = w.status[idx]
-        decay = self._param("labour_market", "duration_decay_per_year")[e]
-        rr = self._param("policy", "benefits", "replacement_rate")[e]
-        max_m = self._param("policy", "benefits", "max_months")[e]
-        elast = self._param("policy", "benefits", "search_elasticity")[e]
-        paid = (status == UNEMPLOYED) & (months < max_m)
-        intensity = np.where(paid, 1.0 - np.minimum(elast * rr, 1.0), 1.0)
-        intensity *= np.where(status == UNEMPLOYED, np.exp(-decay * months / 12.0), 1.0)
-        lockin = self._param("training", "lockin_search_factor")[e]
-        return np.where(status == TRAINING, lockin, intensity)
+        paid = (status == UNEMPLOYED) & (months < P.benefit_months[e])
+        intensity = np.where(paid, 1.0 - np.minimum(
+            P.benefit_search_elasticity[e] * P.benefit_replacement[e], 1.0), 1.0)
+        intensity *= np.where(status == UNEMPLOYED,
+                              np.exp(-P.duration_decay_per_year[e] * months / 12.0), 1.0)
+        return np.where(status == TRAINING, P.lockin_search_factor[e], intensity)
 
     def _fit(self, idx: np.ndarray, sector: np.ndarray) -> np.ndarray:
         """Hiring-chance factor of workers ``idx`` applying to ``sector``: skill gap penalty."""
         w = self.workers
+        P = self.params
         e = w.economy[idx]
-        loss = np.where((w.displaced_month[idx] >= 0) & ~w.trained[idx],
-                        self._param("labour_market", "displaced_skill_loss")[e], 0.0)
-        gap = np.maximum(self.sector_skill_req[e, sector] - w.skill[idx] + loss, 0.0)
-        return np.exp(-self._param("labour_market", "skill_gap_penalty")[e] * gap)
+        trained = w.trained[idx]
+        loss = np.where((w.displaced_month[idx] >= 0) & ~trained, P.displaced_skill_loss[e], 0.0)
+        gain = np.where(trained, P.skill_gain[e], 0.0)
+        gap = np.maximum(self.sector_skill_req[e, sector] - w.skill[idx] + loss - gain, 0.0)
+        return np.exp(-P.skill_gap_penalty[e] * gap)
 
     # ------------------------------------------------------------------ the month
 
     def step(self) -> None:
         """Advance one month."""
-        self.month += 1
-        for arr in self.flows.values():
-            arr[:] = 0.0
-        self._adopt_and_displace()
-        self._structural_change()
-        self._create_jobs()
-        self._churn()
-        self._train()
-        self._search_and_match()
-        self._exits()
-        self._pay()
-        w = self.workers
-        w.months_in_status += np.uint16(1)
-        self._record_cohorts()
+        self._step_month()
         for name in CUMULATIVE:
             self.totals[name] += self.flows[name]
         self._publish_metrics()
         self.datacollector.collect(self)
 
+    def _step_month(self) -> None:
+        self._clock += 1
+        if not self._burning:
+            self.month += 1
+        for arr in self.flows.values():
+            arr[:] = 0.0
+        for arr in self.demand_flows.values():
+            arr[:] = 0.0
+        self._update_wages()
+        if not self._burning:
+            self._adopt_and_displace()
+        self._set_targets()
+        self._churn()
+        self._labour_force_flows()
+        self._train()
+        self._search_and_match()
+        self._pay()
+        self.workers.months_in_status += np.uint16(1)
+        if not self._burning:
+            self._record_cohorts()
+
+    def _update_wages(self) -> None:
+        """Wages move towards the wage curve around their productivity trend."""
+        P = self.params
+        m = self._driver_month()
+        trend = (self.potential_path[m] / self.potential_path[0]) / (
+            self.lf_target[m].sum(axis=(1, 2)) / self.lf_target[0].sum(axis=(1, 2)))
+        if self._burning:
+            trend = np.ones(self.n_economies)
+        target = trend * market.wage_curve_target(self._unemployment_rate(), self.u_star,
+                                                  P.wage_curve_elasticity)
+        self.wage_trend = trend
+        self.wage_index = market.partial_adjustment(self.wage_index, target,
+                                                    P.wage_adjustment_months)
+
     def _cost_ratio(self) -> np.ndarray:
-        decline = self._param("automation", "cost_decline_per_year")
-        return self.cost_ratio0 * (1.0 - decline) ** (self.month / 12.0)
+        """Cost of automating over the wage cost of the work it replaces, per economy."""
+        return (self.cost_ratio0 * (1.0 - self.params.cost_decline) ** (self.month / 12.0)
+                / self.wage_index)
+
+    def _set_targets(self) -> None:
+        """Labour demand of every cell and firm for this month (docs/ODD.md, "Labour demand")."""
+        P = self.params
+        f = self.firms_state
+        m = self._driver_month()
+        lf = self._labour_targets()[0].sum(axis=(1, 2))
+        wage_term = (self.wage_index / self.wage_trend) ** -P.labour_demand_elasticity
+        scale = self.kappa * lf * self.cycle_path[m] ** P.okun_elasticity * wage_term
+        if self._burning:
+            mix = self.share0
+        else:
+            mix = market.sector_mix(self.share0, self.income_path[m] / self.income_path[0],
+                                    self.elasticity)
+        demand = scale[:, None] * mix
+        extra = self.extra_productivity + self.extra_reinstatement
+        factor = 1.0 - self.cell_automated + extra + self.absorbed[:, None]
+        self.demand_flows["drivers"] += (demand - self.cell_demand) * factor
+        self.cell_demand = demand
+        if not self._burning:
+            # Aggregate absorption: the net shortfall left by the three effects closes as
+            # output returns towards potential (docs/ODD.md, "Labour demand").
+            net = (mix * (self.cell_automated - extra)).sum(1)
+            step = (net - self.absorbed) * -np.expm1(-P.absorption_per_year / 12.0)
+            self.absorbed += step
+            self.demand_flows["absorption"] += step[:, None] * demand
+        firm_factor = (1.0 - f.automated_share + (extra + self.absorbed[:, None]).ravel()[f.cell])
+        f.target = demand.ravel()[f.cell] * f.demand_share * np.maximum(firm_factor, 0.0)
 
     def _adopt_and_displace(self) -> None:
-        fe, fs = self.firm_economy, self.firm_sector
-        modes = [s.automation.mode for s in self.settings]
-        not_yet = self.firm_adopted_month < 0
-        n_firms = fe.size
-        adopt = np.zeros(n_firms, bool)
+        P = self.params
+        f = self.firms_state
+        fe, fs = f.economy, f.sector
+        not_yet = f.adopted_month < 0
         F = self.config.firms_per_sector
-        adopted_share = (np.bincount(fe * N_SECTORS + fs, weights=~not_yet,
-                                     minlength=self.n_economies * N_SECTORS) / F)
+        cells = self.n_economies * N_SECTORS
+        adopted_share = np.bincount(f.cell, weights=~not_yet, minlength=cells) / F
         # Drawn every month in every mode, so the streams stay aligned.
-        u = self.streams["adoption"].random(np.arange(n_firms))
-        if "endogenous" in modes:
-            profitable = self._cost_ratio()[fe] < self.firm_threshold
-            hazard = market.adoption_hazard(
-                profitable, self._param("automation", "adoption_hazard")[fe]
-                * self.sector_hazard[fe, fs],
-                self.readiness[fe], self._param("automation", "imitation")[fe],
-                adopted_share[fe * N_SECTORS + fs])
-            endo = np.array([m == "endogenous" for m in modes])[fe]
-            adopt |= endo & not_yet & (u < hazard)
-        if "s_curve" in modes:
+        u = self.streams["adoption"].random(np.arange(f.n))
+        mode = P.mode[fe]
+        ratio = self._cost_ratio()
+        profitable = ratio[fe] < f.threshold
+        hazard = market.adoption_hazard(
+            profitable, P.adoption_hazard[fe] * P.sector_hazard[fe, fs], self.readiness[fe],
+            P.imitation[fe], adopted_share[f.cell])
+        adopt = (mode == ENDOGENOUS) & not_yet & (u < hazard)
+        if np.any(P.mode == S_CURVE):
             year = self.start_year + self.month / 12.0
-            curve = np.zeros(self.n_economies)
-            for e, s in enumerate(self.settings):
-                if s.automation.mode == "s_curve":
-                    c = s.automation.s_curve
-                    f0 = market.logistic_share(self.start_year, c.target_share, c.target_year,
-                                               c.duration_years)
-                    ft = market.logistic_share(year, c.target_share, c.target_year,
-                                               c.duration_years)
-                    curve[e] = (ft - f0) / (1.0 - f0)
-            # Firms adopt in order of their thresholds until the sector's share meets the curve.
-            rank = market.rank_within_groups(fe * N_SECTORS + fs, -self.firm_threshold)
-            scurve = np.array([m == "s_curve" for m in modes])[fe]
-            adopt |= scurve & not_yet & ((rank + 0.5) / F < curve[fe])
+            ft = np.array([market.logistic_share(year, *row) for row in P.s_curve])
+            curve = (ft - self.s_curve_start) / (1.0 - self.s_curve_start)
+            rank = market.rank_within_groups(f.cell, -f.threshold)
+            adopt |= (mode == S_CURVE) & not_yet & ((rank + 0.5) / F < curve[fe])
+        adopt &= mode != NO_AUTOMATION
         firms = np.flatnonzero(adopt)
         if firms.size == 0:
             return
-        self.firm_adopted_month[firms] = self.month
+        f.adopted_month[firms] = self.month
         w = self.workers
-        adopting = np.zeros(n_firms, bool)
+        adopting = np.zeros(f.n, bool)
         adopting[firms] = True
         idx = np.flatnonzero((w.status == EMPLOYED) & adopting[w.firm])
         expo = w.exposure[idx].astype(float)
         firm_of = w.firm[idx]
-        sums = np.bincount(firm_of, weights=expo, minlength=n_firms)
-        depth = self._param("automation", "depth")[fe]
+        sums = np.bincount(firm_of, weights=expo, minlength=f.n)
         # Automated share of the firm's work: depth times its workforce's mean exposure.
-        share = np.where(self.firm_employment > 0, depth * sums / np.maximum(
-            self.firm_employment, 1.0), 0.0)
-        self.firm_automated_share[firms] = share[firms]
-        cuts = np.zeros(n_firms, np.int64)
-        # Per-economy draws: firm rounding over the economies' firm blocks, keys over workers.
+        share = np.where(f.employment > 0, P.depth[fe] * sums / np.maximum(f.employment, 1.0),
+                         0.0)
+        f.automated_share[firms] = share[firms]
+        f.cost_saving[firms] = np.maximum(1.0 - ratio[fe[firms]], 0.0)
+        cuts = np.zeros(f.n, np.int64)
         drng = self.streams["displacement"]
         firm_u = np.concatenate([g.random(int(c)) for g, c in zip(
             drng.gens, np.diff(np.searchsorted(firms, self.firm_offsets)), strict=True)])
-        cuts[firms] = market.stochastic_round(self.firm_employment[firms] * share[firms],
-                                              u=firm_u)
+        cuts[firms] = market.stochastic_round(f.employment[firms] * share[firms], u=firm_u)
         picked = idx[market.weighted_pick_per_group(firm_of, expo, cuts, u=drng.random(idx))]
-        automated_jobs = np.bincount(firm_of[np.isin(idx, picked)], minlength=n_firms)
-        self.firm_target = np.maximum(self.firm_target - automated_jobs, 0.0)
-        self.firm_vacancies = np.minimum(self.firm_vacancies, self.firm_target)
         self._displace(picked)
-        # Automation raises the skill its sector requires (new roles, docs/ODD.md).
-        cells = self.n_economies * N_SECTORS
-        base = np.bincount(fe * N_SECTORS + fs, weights=self.firm_base_target, minlength=cells)
-        auto = np.bincount(fe * N_SECTORS + fs, weights=self.firm_base_target
-                           * self.firm_automated_share, minlength=cells)
-        sector_share = (auto / np.maximum(base, 1e-12)).reshape(self.n_economies, N_SECTORS)
-        upgrade = self._param("labour_market", "skill_upgrade")[:, None]
-        self.sector_skill_req = np.minimum(self.base_skill_req + upgrade * sector_share, 2.0)
-        # Jobs created through new roles and demand, queued with a lag.
-        ratio = self._param("automation", "reinstatement_ratio")
-        new_role = self._param("automation", "new_role_share")
-        by_cell = np.bincount(fe * N_SECTORS + fs, weights=automated_jobs,
-                              minlength=cells).reshape(self.n_economies, N_SECTORS)
-        created = ratio[:, None] * by_cell
-        spread_w = self._demand_weights()
-        spread = (created.sum(1) * (1 - new_role))[:, None] * spread_w
-        self.pending_jobs += new_role[:, None] * created + spread
+        # The three effects, as shares of each cell's labour demand.
+        new = np.zeros(f.n)
+        new[firms] = share[firms]
+        automated = np.bincount(f.cell, weights=f.demand_share * new,
+                                minlength=cells).reshape(self.n_economies, N_SECTORS)
+        saving = np.bincount(f.cell, weights=f.demand_share * new * f.cost_saving,
+                             minlength=cells).reshape(self.n_economies, N_SECTORS)
+        gain = market.productivity_effect(1.0, saving, P.labour_cost_share[:, None],
+                                          P.price_elasticity[:, None])
+        self.cell_automated += automated
+        self.extra_productivity += gain
+        self.pending_reinstatement += P.reinstatement_ratio[:, None] * automated
+        self.demand_flows["displacement"] -= automated * self.cell_demand
+        self.demand_flows["productivity"] += gain * self.cell_demand
+        # Automation raises the skill its sector requires (new tasks, docs/ODD.md).
+        self.sector_skill_req = np.minimum(
+            self.base_skill_req + P.skill_upgrade[:, None] * self.cell_automated, 2.0)
 
-    def _demand_weights(self) -> np.ndarray:
-        base = np.bincount(self.firm_economy * N_SECTORS + self.firm_sector,
-                           weights=self.firm_base_target,
-                           minlength=self.n_economies * N_SECTORS).reshape(self.n_economies,
-                                                                           N_SECTORS)
-        elast = np.ones((self.n_economies, N_SECTORS))
-        for e, s in enumerate(self.settings):
-            for code, value in s.automation.demand_elasticity.items():
-                elast[e, SECTORS.index(code)] = value
-        weights = base * elast
-        return weights / np.maximum(weights.sum(1, keepdims=True), 1e-12)
+    def _release_reinstatement(self) -> None:
+        release = self.pending_reinstatement * -np.expm1(
+            -1.0 / self.params.creation_lag_months[:, None])
+        self.pending_reinstatement -= release
+        self.extra_reinstatement += release
+        self.demand_flows["reinstatement"] += release * self.cell_demand
 
     def _displace(self, idx: np.ndarray) -> None:
         w = self.workers
@@ -462,56 +654,61 @@ class DisplacementModel(mesa.Model):
         w.subsidy_until[idx] = NEVER
         w.set_status(idx, UNEMPLOYED)
         self.flows["displaced"] += self._per_economy(idx)
-        np.subtract.at(self.firm_employment, w.firm[idx], 1.0)
-
-    def _structural_change(self) -> None:
-        """Shift the mix of target demand by the sectors' relative trends (total unchanged)."""
-        if not self.structural_trend.any():
-            return
-        fe, fs = self.firm_economy, self.firm_sector
-        growth = np.exp(self.structural_trend / 12.0)[fe, fs]
-        before = np.bincount(fe, weights=self.firm_target, minlength=self.n_economies)
-        target = self.firm_target * growth
-        after = np.bincount(fe, weights=target, minlength=self.n_economies)
-        self.firm_target = target * (before / np.maximum(after, 1e-12))[fe]
-
-    def _create_jobs(self) -> None:
-        lag = self._param("automation", "creation_lag_months")[:, None]
-        release = self.pending_jobs * -np.expm1(-1.0 / lag)
-        self.pending_jobs -= release
-        cell = self.firm_economy * N_SECTORS + self.firm_sector
-        cell_base = np.bincount(cell, weights=self.firm_base_target,
-                                minlength=release.size)
-        share = self.firm_base_target / np.maximum(cell_base[cell], 1e-12)
-        self.firm_target += release.ravel()[cell] * share
+        np.subtract.at(self.firms_state.employment, w.firm[idx], 1.0)
 
     def _churn(self) -> None:
-        fe = self.firm_economy
-        sep_prob, self.firm_vacancies, _ = market.churn(
-            self.firm_employment, self.firm_vacancies, self.firm_target,
-            self.separation_rate[fe], self.opening_rate[fe], self.gamma_u[fe], self.gamma_v[fe])
+        f = self.firms_state
+        fe = f.economy
+        if not self._burning:
+            self._release_reinstatement()
+        sep_prob, f.vacancies, _ = market.churn(
+            f.employment, f.vacancies, f.target, self.separation_rate[fe],
+            self.opening_rate[fe], self.gamma_u[fe], self.gamma_v[fe])
         w = self.workers
         emp = np.flatnonzero(w.status == EMPLOYED)
         u = self.streams["churn"].random(emp, dtype=np.float32)
         leave = emp[u < sep_prob[w.firm[emp]]]
         w.set_status(leave, UNEMPLOYED)
         w.subsidy_until[leave] = NEVER
-        np.subtract.at(self.firm_employment, w.firm[leave], 1.0)
+        np.subtract.at(f.employment, w.firm[leave], 1.0)
         self.flows["separations"] += self._per_economy(leave)
+
+    def _labour_force_flows(self) -> None:
+        """Ageing, exits at every status and duration, and entries that keep each sex and age
+        group of the labour force, and the working-age population, on their paths.
+
+        Exits and entries are drawn member by member (one uniform each), at the base rates plus
+        whatever brings each economy-sex-age cell to its target in expectation; what chance
+        leaves over is corrected the next month (docs/ODD.md, "Participation").
+        """
+        rng = self.streams["demography"]
+        w = self.workers
+        lf_now, pop_now, moves = self._labour_targets()
+        f = self.firms_state
+        exits, entries = kernels.labour_force_pass(
+            w.economy, w.sex, w.age, w.status, w.months_in_status, w.firm, w.subsidy_until,
+            rng.random_all(), rng.random_all(np.float32), self.ageing, self.exit_employed, self.exit_unemployed,
+            lf_now.ravel(), pop_now.ravel(), f.employment, N_SEX, N_AGE, moves)
+        self.flows["exits"] += exits
+        self.flows["entries"] += entries
+
+    def _leave_labour_force(self, idx: np.ndarray) -> None:
+        w = self.workers
+        employed = idx[w.status[idx] == EMPLOYED]
+        np.subtract.at(self.firms_state.employment, w.firm[employed], 1.0)
+        w.subsidy_until[idx] = NEVER
+        w.set_status(idx, OUT_OF_LABOUR_FORCE)
 
     def _train(self) -> None:
         rng = self.streams["training"]
         w = self.workers
-        # Progress: dropouts, then completions.
+        P = self.params
         trainees = np.flatnonzero(w.status == TRAINING)
         if trainees.size:
             e = w.economy[trainees]
-            duration = self._param("training", "duration_months")[e]
-            p = (self._param("training", "base_completion")[e]
-                 * np.array([s.training.skill_completion_factor for s in self.settings])[
-                     e, w.skill[trainees]]
-                 * np.where(w.digital[trainees], 1.0,
-                            self._param("training", "no_digital_completion_factor")[e]))
+            duration = P.duration_months[e]
+            p = P.completion[e, w.skill[trainees]] * np.where(
+                w.digital[trainees], 1.0, P.no_digital_completion_factor[e])
             drop = rng.random(trainees) < market.completion_hazard(p, duration)
             dropped = trainees[drop]
             w.set_status(dropped, UNEMPLOYED)
@@ -520,10 +717,10 @@ class DisplacementModel(mesa.Model):
             done = stay[w.months_in_status[stay] >= duration[~drop]]
             if done.size:
                 self._complete_training(done, rng)
+        if self._burning:
+            return
         # Enrolment: capacity building, then the regional centre.
-        active = np.array([s.policy.capacity_building.years_active is None
-                           or self.month <= 12 * s.policy.capacity_building.years_active
-                           for s in self.settings])
+        active = self.month <= P.cb_months_active
         slots_people = np.where(active, self.training_budget, 0.0) / 12.0 / self.training_cost
         self.slot_credit = np.minimum(self.slot_credit + slots_people / self.workers_per_agent,
                                       12.0 * slots_people / self.workers_per_agent + 1.0)
@@ -553,26 +750,24 @@ class DisplacementModel(mesa.Model):
     def _enrol(self, slots: np.ndarray, rng: EconomyStreams, centre: bool) -> np.ndarray:
         """Enrol up to ``slots[e]`` eligible unemployed per economy, by priority rule."""
         w = self.workers
+        P = self.params
         if not np.any(slots > 0):
             return np.zeros(self.n_economies)
         cand = np.flatnonzero((w.status == UNEMPLOYED) & (w.trainings == 0))
         cand = cand[slots[w.economy[cand]] > 0]
         e = w.economy[cand]
         displaced = w.displaced_month[cand] >= 0
-        only_displaced = np.array([s.policy.capacity_building.eligibility == "displaced"
-                                   for s in self.settings])
-        keep = displaced | (~only_displaced[e] & (not centre))
+        keep = displaced | (~P.cb_displaced_only[e] & (not centre))
         cand, e, displaced = cand[keep], e[keep], displaced[keep]
         tie = rng.random(cand)
-        rules = np.array([s.policy.capacity_building.priority for s in self.settings])[e]
+        rules = P.cb_priority[e]
         months = w.months_in_status[cand].astype(float)
-        key = np.where(rules == "displaced_first", (~displaced) + tie,
-                       np.where(rules == "long_term_first", -months + tie * 0.5, tie))
+        key = np.where(rules == 0, (~displaced) + tie,
+                       np.where(rules == 1, -months + tie * 0.5, tie))
         chosen = cand[market.rank_within_groups(e, key) < slots[e]]
         w.set_status(chosen, TRAINING)
         w.training_start[chosen] = self.month
         w.trainings[chosen] += np.uint8(1)
-        # Index of this month's starters, kept as long as the trainee indicators look back.
         before = self.training_starts.get(self.month)
         self.training_starts[self.month] = chosen if before is None else np.concatenate(
             [before, chosen])
@@ -583,13 +778,11 @@ class DisplacementModel(mesa.Model):
         return started
 
     def _complete_training(self, done: np.ndarray, rng: EconomyStreams) -> None:
-        """Completion raises skill one level and retrains for a sector with openings."""
+        """Completion: the skills of the programme, and a sector with openings to aim for."""
         w = self.workers
-        w.skill[done] = np.minimum(w.skill[done] + 1, 2)
+        f = self.firms_state
         w.trained[done] = True
-        # Target sector: drawn in proportion to the economy's open vacancies.
-        vac = np.bincount(self.firm_economy * N_SECTORS + self.firm_sector,
-                          weights=self.firm_vacancies,
+        vac = np.bincount(f.cell, weights=f.vacancies,
                           minlength=self.n_economies * N_SECTORS).reshape(self.n_economies,
                                                                           N_SECTORS)
         probs = (vac + 1e-9) / (vac + 1e-9).sum(1, keepdims=True)
@@ -601,7 +794,8 @@ class DisplacementModel(mesa.Model):
     def _search_and_match(self) -> None:
         rng = self.streams["search"]
         w = self.workers
-        fe, fs = self.firm_economy, self.firm_sector
+        P = self.params
+        f = self.firms_state
         cells = self.n_economies * N_SECTORS
         searchers = np.flatnonzero((w.status == UNEMPLOYED) | (w.status == TRAINING))
         if searchers.size == 0:
@@ -609,10 +803,9 @@ class DisplacementModel(mesa.Model):
         applying = searchers[rng.random(searchers) < self._search_intensity(searchers)]
         e = w.economy[applying].astype(np.int64)
         own = w.sector[applying].astype(np.int64)
-        # Destination: own sector with probability r, else by vacancies times similarity.
-        vac_cell = np.bincount(fe * N_SECTORS + fs, weights=self.firm_vacancies,
+        vac_cell = np.bincount(f.cell, weights=f.vacancies,
                                minlength=cells).reshape(self.n_economies, N_SECTORS)
-        r = self._param("labour_market", "own_sector_preference")
+        r = P.own_sector_preference
         other = self.sector_similarity * vac_cell[:, None, :]
         idx = np.arange(N_SECTORS)
         other[:, idx, idx] = 0.0
@@ -625,25 +818,21 @@ class DisplacementModel(mesa.Model):
         cell = e * N_SECTORS + dest
         applicants = np.bincount(cell, minlength=cells)
         q = market.urn_ball_hire_prob(applicants, vac_cell.ravel(),
-                                      np.repeat(self._param("labour_market",
-                                                            "matching_efficiency"), N_SECTORS))
+                                      np.repeat(P.matching_efficiency, N_SECTORS))
         fit = self._fit(applying, dest)
-        sub = self._param("policy", "hiring_subsidy", "share_of_wage")[e]
-        boost = 1.0 + np.where(w.displaced_month[applying] >= 0,
-                               self._param("policy", "hiring_subsidy", "hiring_effect")[e] * sub,
-                               0.0)
+        sub = 0.0 if self._burning else P.subsidy_share[e]
+        displaced = w.displaced_month[applying] >= 0
+        boost = 1.0 + np.where(displaced, P.subsidy_hiring_effect[e] * sub, 0.0)
         success = rng.random(applying) < np.minimum(q[cell] * fit * boost, 1.0)
         hired, cell = applying[success], cell[success]
-        # No cell hires more than its vacancies (rounded at random).
         allowed = market.stochastic_round(vac_cell.ravel(), u=np.concatenate(
             [g.random(N_SECTORS) for g in rng.gens]))
         keep = market.rank_within_groups(cell, rng.random(hired)) < allowed[cell]
         hired, cell = hired[keep], cell[keep]
         if hired.size == 0:
             return
-        # Employer: a firm of the cell, in proportion to its vacancies.
         F = self.config.firms_per_sector
-        cumv = np.concatenate([[0.0], np.cumsum(self.firm_vacancies)])
+        cumv = np.concatenate([[0.0], np.cumsum(f.vacancies)])
         lo, hi = cumv[cell * F], cumv[(cell + 1) * F]
         point = lo + rng.random(hired) * (hi - lo)
         firm = np.clip(np.searchsorted(cumv, point, side="right") - 1, cell * F,
@@ -651,62 +840,53 @@ class DisplacementModel(mesa.Model):
         was_training = w.status[hired] == TRAINING
         self.flows["training_left_for_job"] += self._per_economy(hired[was_training])
         self.flows["hires"] += self._per_economy(hired)
-        self.flows["hires_displaced"] += self._per_economy(hired[w.displaced_month[hired] >= 0])
+        hired_displaced = w.displaced_month[hired] >= 0
+        self.flows["hires_displaced"] += self._per_economy(hired[hired_displaced])
         w.set_status(hired, EMPLOYED)
         w.firm[hired] = firm
         w.sector[hired] = (cell % N_SECTORS).astype(np.uint8)
         he = w.economy[hired]
-        rel = self.skill_wage[he, w.skill[hired]] / self.wage_norm[he]
-        w.wage[hired] = (self.wage_level[he] * rel).astype(np.float32)
-        months = self._param("policy", "hiring_subsidy", "months")[he]
-        subsidised = (w.displaced_month[hired] >= 0) & (sub[success][keep] > 0) & (months > 0)
-        w.subsidy_until[hired[subsidised]] = (self.month + months[subsidised] - 1).astype(
-            np.int16)
-        np.add.at(self.firm_employment, firm, 1.0)
-        # Filled vacancies leave each cell's pool; firms keep their shares of what is left.
+        # Wage relative to the economy's index: by skill, less the displaced worker's penalty
+        # until trained (docs/ODD.md, "Wages").
+        penalty = np.where(hired_displaced & ~w.trained[hired], P.displaced_wage_penalty[he], 0.0)
+        rel = P.skill_wage_ratio[he, w.skill[hired]] / self.wage_norm[he] * np.exp(-penalty)
+        w.wage[hired] = rel.astype(np.float32)
+        if not self._burning:
+            months = P.subsidy_months[he]
+            subsidised = hired_displaced & (P.subsidy_share[he] > 0) & (months > 0)
+            w.subsidy_until[hired[subsidised]] = np.minimum(
+                self.month + months[subsidised] - 1, np.iinfo(np.int16).max).astype(np.int16)
+        np.add.at(f.employment, firm, 1.0)
         filled = np.bincount(cell, minlength=cells)
         vac = vac_cell.ravel()
         left = np.where(vac > 0, np.maximum(vac - filled, 0.0) / np.where(vac > 0, vac, 1.0), 0.0)
-        self.firm_vacancies *= np.repeat(left, F)
-
-    def _exits(self) -> None:
-        rng = self.streams["exits"]
-        w = self.workers
-        lt = self._param("labour_market", "long_term_months")
-        unemp = np.flatnonzero((w.status == UNEMPLOYED)
-                               & (w.months_in_status >= lt[w.economy]))
-        rate = self._param("labour_market", "long_term_exit_rate")[w.economy[unemp]]
-        leave = unemp[rng.random(unemp) < rate]
-        olf = np.flatnonzero(w.status == OUT_OF_LABOUR_FORCE)
-        back = olf[rng.random(olf) < self._param("labour_market",
-                                                       "reentry_rate")[w.economy[olf]]]
-        w.set_status(leave, OUT_OF_LABOUR_FORCE)
-        w.set_status(back, UNEMPLOYED)
-        self.flows["exits"] += self._per_economy(leave)
-        self.flows["reentries"] += self._per_economy(back)
+        f.vacancies *= np.repeat(left, F)
 
     def _pay(self) -> None:
         """Benefits and hiring subsidies paid this month (USD)."""
         w = self.workers
+        P = self.params
         W = self.workers_per_agent
-        rr = self._param("policy", "benefits", "replacement_rate")
-        max_m = self._param("policy", "benefits", "max_months")
+        usd = self.wage_level * self.wage_index
         unemp = np.flatnonzero(w.status == UNEMPLOYED)
-        paid = unemp[w.months_in_status[unemp] < max_m[w.economy[unemp]]]
+        e = w.economy[unemp]
+        paid = unemp[w.months_in_status[unemp] < P.benefit_months[e]]
+        ep = w.economy[paid]
         self.flows["spending_benefits_usd"] += self._per_economy(
-            paid, rr[w.economy[paid]] * w.wage[paid]) * W
+            paid, P.benefit_replacement[ep] * w.wage[paid] * usd[ep]) * W
         emp = np.flatnonzero((w.subsidy_until >= self.month) & (w.status == EMPLOYED))
-        sub = self._param("policy", "hiring_subsidy", "share_of_wage")
+        ee = w.economy[emp]
         self.flows["spending_subsidy_usd"] += self._per_economy(
-            emp, sub[w.economy[emp]] * w.wage[emp]) * W
+            emp, P.subsidy_share[ee] * w.wage[emp] * usd[ee]) * W
 
     def _record_cohorts(self) -> None:
         """Record each displaced worker's status exactly k months after displacement."""
         w = self.workers
-        displaced = np.flatnonzero(w.displaced_month >= 0)
-        since = self.month - w.displaced_month[displaced].astype(np.int64)
         for k, months in enumerate(COHORT_MONTHS):
-            at = displaced[since == months]
+            month = self.month - months
+            if month < 1:
+                continue
+            at = np.flatnonzero(w.displaced_month == month)
             w.cohort_status[at, k] = w.status[at]
 
     def _publish_metrics(self) -> None:

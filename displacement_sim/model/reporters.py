@@ -1,8 +1,15 @@
 """Monthly indicators per economy, computed in one vectorised pass over the workers.
 
 All counts are in people (worker agents times the economy's ``workers_per_agent``); money in
-current USD per month. ``METRICS`` lists every indicator with its meaning; the DataCollector
-reads each as an attribute of the ``Economy`` agents.
+start-year USD per month (wages grow in real terms with the wage index). ``METRICS`` lists every
+indicator with its meaning; the DataCollector reads each as an attribute of the ``Economy``
+agents.
+
+How trainees are counted: they are in the labour force, neither employed nor unemployed.
+``unemployment_rate`` leaves them out of numerator and denominator (a programme lowers it by
+enrolling people), so the honest headline measures are ``employment_rate`` (employed over the
+labour force including trainees), ``employment_to_population`` and
+``unemployment_rate_incl_training``.
 """
 
 from __future__ import annotations
@@ -11,7 +18,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..constants import EMPLOYED, OUT_OF_LABOUR_FORCE, SECTORS, TRAINING, UNEMPLOYED
+from ..constants import (
+    AGE_GROUPS,
+    EMPLOYED,
+    OUT_OF_LABOUR_FORCE,
+    OUTSIDE_POPULATION,
+    SECTORS,
+    SEXES,
+    TRAINING,
+    UNEMPLOYED,
+)
+from .kernels import demographic_counts
 from .workers import COHORT_MONTHS
 
 if TYPE_CHECKING:
@@ -19,7 +36,7 @@ if TYPE_CHECKING:
 
 FLOWS: tuple[str, ...] = (
     "displaced", "separations", "hires", "hires_displaced", "training_started",
-    "training_completed", "training_dropped", "training_left_for_job", "exits", "reentries",
+    "training_completed", "training_dropped", "training_left_for_job", "exits", "entries",
     "centre_trainees", "training_slots", "spending_training_usd", "spending_benefits_usd",
     "spending_subsidy_usd", "centre_contribution_usd",
 )
@@ -28,19 +45,48 @@ FLOWS: tuple[str, ...] = (
 _AGENT_FLOWS = FLOWS[:11]
 CUMULATIVE: tuple[str, ...] = ("displaced", "training_completed", "training_started")
 
+DEMAND_EFFECTS: tuple[str, ...] = ("drivers", "displacement", "productivity", "reinstatement",
+                                   "absorption")
+"""Parts of the monthly change in labour demand (docs/ODD.md, "Labour demand")."""
+
 _NONE = np.zeros(0, np.int64)
+_N_STATUS = 5
 
 _COHORT_STATES = {"employed": EMPLOYED, "unemployed": UNEMPLOYED, "training": TRAINING,
                   "olf": OUT_OF_LABOUR_FORCE}
+
+_AGE_LABEL = {a: a.replace("-", "_").replace("+", "plus") for a in AGE_GROUPS}
+
+_EFFECT_TEXT = {
+    "drivers": "the drivers (labour force, output cycle, wages, structural change)",
+    "displacement": "automation's displacement effect (automated work; negative)",
+    "productivity": "automation's productivity effect (lower costs raise demand)",
+    "reinstatement": "the reinstatement effect (new tasks after automation)",
+    "absorption": "aggregate absorption (output returning to potential) of the net loss",
+}
 
 METRICS: dict[str, str] = {
     "labour_force": "Employed, unemployed and in training (people)",
     "employed": "Employed (people)",
     "unemployed": "Unemployed and searching (people)",
     "in_training": "In a training programme (people)",
-    "out_of_labour_force": "Left the labour force during the run (people)",
+    "out_of_labour_force": "Working-age (15+) people outside the labour force (people)",
+    "population": "Working-age population, 15+ (people)",
     "unemployment_rate": "Unemployed / (employed + unemployed); trainees are outside it",
     "unemployment_rate_incl_training": "(Unemployed + trainees) / labour force",
+    "employment_rate": "Employed / labour force (trainees included in the labour force)",
+    "employment_to_population": "Employed / working-age population (15+)",
+    "participation_rate": "Labour force / working-age population (15+)",
+    **{f"{what}_{s}": f"{label}, {'women' if s == 'F' else 'men'}"
+       for s in SEXES for what, label in (
+           ("labour_force", "Labour force (people)"),
+           ("unemployment_rate", "Unemployment rate"),
+           ("employment_to_population", "Employed / working-age population"),
+           ("participation_rate", "Labour force / working-age population"))},
+    **{f"{what}_{_AGE_LABEL[a]}": f"{label}, aged {a}" for a in AGE_GROUPS
+       for what, label in (("labour_force", "Labour force (people)"),
+                           ("unemployment_rate", "Unemployment rate"),
+                           ("employment_rate", "Employed / labour force incl. trainees"))},
     "unemployment_rate_urban": "Unemployment rate of urban workers",
     "unemployment_rate_rural": "Unemployment rate of rural workers",
     "long_term_unemployed_share": "Share of the unemployed unemployed for at least "
@@ -48,14 +94,21 @@ METRICS: dict[str, str] = {
     "median_unemployment_months": "Median months in the current unemployment spell",
     **{f"employment_{s}": f"Employment in ISIC group {s} (people)" for s in SECTORS},
     "vacancies": "Open vacancies (jobs)",
+    "labour_demand": "Labour demand: jobs filled and wanted (jobs)",
+    **{f"demand_{k}": f"Change in labour demand this month from {v} (jobs)"
+       for k, v in _EFFECT_TEXT.items()},
+    **{f"demand_{k}_{s}": f"Change in ISIC group {s}'s labour demand this month from "
+       f"{k} (jobs)" for k in DEMAND_EFFECTS for s in SECTORS},
     "automated_share": "Share of the starting work automated so far",
     "firms_adopted_share": "Share of firms that have adopted automation",
     "cost_ratio": "Cost of automating over the wage cost of the work (median firm adopts at 1)",
+    "wage_index": "Real wage index (1 at the start): productivity trend times the wage curve",
     "displaced": "Workers displaced by automation this month (people)",
     "displaced_cumulative": "Displacements by automation since the start (people)",
     "displaced_reemployed": "Workers ever displaced who are employed now (people)",
     "displaced_reemployed_share": "Share of workers ever displaced who are employed now",
     "displaced_unemployed": "Workers ever displaced who are unemployed now (people)",
+    "displaced_olf_share": "Share of workers ever displaced who are out of the labour force now",
     "separations": "Ordinary separations this month (people)",
     "hires": "Hires this month (people)",
     "hires_displaced": "Hires of workers ever displaced this month (people)",
@@ -67,10 +120,11 @@ METRICS: dict[str, str] = {
     "training_dropped": "Trainees who dropped out this month (people)",
     "training_left_for_job": "Trainees who left training for a job this month (people)",
     "centre_trainees": "Trainees enrolled at the regional centre this month (people)",
-    "exits": "Long-term unemployed who left the labour force this month (people)",
-    "reentries": "People who returned to the labour force this month (people)",
-    "mean_wage_usd": "Mean monthly wage of the employed (USD)",
-    "displaced_income_loss_usd": "Wages lost this month by workers ever displaced (USD)",
+    "exits": "People who left the labour force this month (people)",
+    "entries": "People who entered or re-entered the labour force this month (people)",
+    "mean_wage_usd": "Mean monthly wage of the employed (start-year USD)",
+    "displaced_income_loss_usd": "Wages lost this month by workers ever displaced, against "
+                                 "their wage before displacement at today's index (USD)",
     "spending_training_usd": "Capacity-building spending this month (USD)",
     "spending_benefits_usd": "Unemployment benefits paid this month (USD)",
     "spending_subsidy_usd": "Hiring subsidies paid this month (USD)",
@@ -107,49 +161,79 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 def compute_metrics(model: DisplacementModel) -> dict[str, np.ndarray]:
     """Every indicator in ``METRICS`` for each economy (arrays over economies)."""
     w = model.workers
+    P = model.params
     n_e = model.n_economies
     W = model.workers_per_agent
     status = w.status
-    # One pass over all workers: counts and wage sums by economy, residence and status.
-    key = (w.economy * np.uint8(8)) + (w.rural.view(np.uint8) * np.uint8(4)) + status
-    counts = np.bincount(key, minlength=n_e * 8).reshape(n_e, 2, 4).astype(float)
-    wages = np.bincount(key, weights=w.wage, minlength=n_e * 8).reshape(n_e, 2, 4).sum(1)
-    by_status = counts.sum(1)
+    n_s, n_a = len(SEXES), len(AGE_GROUPS)
+    # One pass over all workers: counts by economy, sex, age band, residence and status.
+    counts, wage_sum = demographic_counts(w.economy, w.sex, w.age, w.rural, status, w.wage,
+                                          n_e, n_s, n_a)
+    counts = counts.astype(float)
+    by_status = counts.sum((1, 2, 3))
     emp, unemp, train, olf = (by_status[:, k] for k in (EMPLOYED, UNEMPLOYED, TRAINING,
                                                          OUT_OF_LABOUR_FORCE))
+    lf = emp + unemp + train
+    pop = lf + olf
     out: dict[str, np.ndarray] = {
-        "labour_force": (emp + unemp + train) * W,
+        "labour_force": lf * W,
         "employed": emp * W,
         "unemployed": unemp * W,
         "in_training": train * W,
         "out_of_labour_force": olf * W,
+        "population": pop * W,
         "unemployment_rate": _ratio(unemp, emp + unemp),
-        "unemployment_rate_incl_training": _ratio(unemp + train, emp + unemp + train),
+        "unemployment_rate_incl_training": _ratio(unemp + train, lf),
+        "employment_rate": _ratio(emp, lf),
+        "employment_to_population": _ratio(emp, pop),
+        "participation_rate": _ratio(lf, pop),
     }
-    ur = counts
+    by_sex = counts.sum((2, 3))
+    for j, s in enumerate(SEXES):
+        c = by_sex[:, j]
+        lf_s = c[:, EMPLOYED] + c[:, UNEMPLOYED] + c[:, TRAINING]
+        pop_s = lf_s + c[:, OUT_OF_LABOUR_FORCE]
+        out[f"labour_force_{s}"] = lf_s * W
+        out[f"unemployment_rate_{s}"] = _ratio(c[:, UNEMPLOYED], c[:, UNEMPLOYED] + c[:, EMPLOYED])
+        out[f"employment_to_population_{s}"] = _ratio(c[:, EMPLOYED], pop_s)
+        out[f"participation_rate_{s}"] = _ratio(lf_s, pop_s)
+    by_age = counts.sum((1, 3))
+    for j, a in enumerate(AGE_GROUPS):
+        c = by_age[:, j]
+        lf_a = c[:, EMPLOYED] + c[:, UNEMPLOYED] + c[:, TRAINING]
+        label = _AGE_LABEL[a]
+        out[f"labour_force_{label}"] = lf_a * W
+        out[f"unemployment_rate_{label}"] = _ratio(c[:, UNEMPLOYED],
+                                                   c[:, UNEMPLOYED] + c[:, EMPLOYED])
+        out[f"employment_rate_{label}"] = _ratio(c[:, EMPLOYED], lf_a)
+    ur = counts.sum((1, 2))
     for j, name in enumerate(("urban", "rural")):
         out[f"unemployment_rate_{name}"] = _ratio(ur[:, j, UNEMPLOYED],
                                                    ur[:, j, UNEMPLOYED] + ur[:, j, EMPLOYED])
     u_idx = np.flatnonzero(status == UNEMPLOYED)
     months = w.months_in_status[u_idx]
     u_e = w.economy[u_idx].astype(np.int64)
-    lt = model._param("labour_market", "long_term_months")
-    long_term = np.bincount(u_e, weights=months >= lt[u_e], minlength=n_e)
+    long_term = np.bincount(u_e, weights=months >= P.long_term_months[u_e], minlength=n_e)
     out["long_term_unemployed_share"] = _ratio(long_term, unemp)
     out["median_unemployment_months"] = _median_by_group(u_e, months, n_e)
-    fe = model.firm_economy
-    # Employed workers' sector is their employer's: sum the firms' employment.
-    sec = np.bincount(fe * len(SECTORS) + model.firm_sector, weights=model.firm_employment,
-                      minlength=n_e * len(SECTORS)).reshape(n_e, len(SECTORS))
+    f = model.firms_state
+    fe = f.economy
+    n_sec = len(SECTORS)
+    sec = np.bincount(f.cell, weights=f.employment, minlength=n_e * n_sec).reshape(n_e, n_sec)
     for j, code in enumerate(SECTORS):
         out[f"employment_{code}"] = sec[:, j] * W
-    out["vacancies"] = np.bincount(fe, weights=model.firm_vacancies, minlength=n_e) * W
-    base = np.bincount(fe, weights=model.firm_base_target, minlength=n_e)
-    out["automated_share"] = np.bincount(
-        fe, weights=model.firm_base_target * model.firm_automated_share, minlength=n_e) / base
-    out["firms_adopted_share"] = np.bincount(fe, weights=model.firm_adopted_month >= 0,
+    out["vacancies"] = np.bincount(fe, weights=f.vacancies, minlength=n_e) * W
+    out["labour_demand"] = np.bincount(fe, weights=f.target, minlength=n_e) * W
+    for k in DEMAND_EFFECTS:
+        flows = model.demand_flows[k] * W[:, None]
+        out[f"demand_{k}"] = flows.sum(1)
+        for j, code in enumerate(SECTORS):
+            out[f"demand_{k}_{code}"] = flows[:, j]
+    out["automated_share"] = (model.cell_automated * model.share0).sum(1)
+    out["firms_adopted_share"] = np.bincount(fe, weights=f.adopted_month >= 0,
                                              minlength=n_e) / np.bincount(fe, minlength=n_e)
     out["cost_ratio"] = model._cost_ratio()
+    out["wage_index"] = model.wage_index.copy()
     flows = model.flows
     for name in _AGENT_FLOWS:
         out[name] = flows[name] * W
@@ -161,37 +245,38 @@ def compute_metrics(model: DisplacementModel) -> dict[str, np.ndarray]:
                                  + flows["centre_contribution_usd"])
     for name in CUMULATIVE:
         out[f"{name}_cumulative"] = model.totals[name] * W
+    usd = model.wage_level * model.wage_index
     d_idx = np.flatnonzero(w.displaced_month >= 0)
     d_e = w.economy[d_idx].astype(np.int64)
-    d_emp = status[d_idx] == EMPLOYED
+    d_status = status[d_idx]
+    d_emp = d_status == EMPLOYED
     n_disp = np.bincount(d_e, minlength=n_e).astype(float)
     reemp = np.bincount(d_e, weights=d_emp, minlength=n_e)
     out["displaced_reemployed"] = reemp * W
-    out["displaced_unemployed"] = np.bincount(d_e, weights=status[d_idx] == UNEMPLOYED,
+    out["displaced_unemployed"] = np.bincount(d_e, weights=d_status == UNEMPLOYED,
                                               minlength=n_e) * W
     out["displaced_reemployed_share"] = _ratio(reemp, n_disp)
-    out["mean_wage_usd"] = _ratio(wages[:, EMPLOYED], emp)
-    rr = model._param("policy", "benefits", "replacement_rate")[d_e]
-    max_m = model._param("policy", "benefits", "max_months")[d_e]
-    d_status = status[d_idx]
+    out["displaced_olf_share"] = _ratio(np.bincount(
+        d_e, weights=(d_status == OUT_OF_LABOUR_FORCE) | (d_status == OUTSIDE_POPULATION),
+        minlength=n_e), n_disp)
+    out["mean_wage_usd"] = _ratio(wage_sum, emp) * usd
     # Metrics are read after the month's clock tick: entitled while months - 1 < max_months.
-    paid = (d_status == UNEMPLOYED) & (w.months_in_status[d_idx] <= max_m)
-    income = np.where(d_emp, w.wage[d_idx], np.where(paid, rr * w.wage[d_idx], 0.0))
-    loss = w.wage_before_displacement[d_idx] - income
+    paid = (d_status == UNEMPLOYED) & (w.months_in_status[d_idx] <= P.benefit_months[d_e])
+    income = np.where(d_emp, w.wage[d_idx],
+                      np.where(paid, P.benefit_replacement[d_e] * w.wage[d_idx], 0.0))
+    loss = (w.wage_before_displacement[d_idx] - income) * usd[d_e]
     out["displaced_income_loss_usd"] = np.bincount(d_e, weights=loss, minlength=n_e) * W
     since = model.month - w.displaced_month[d_idx].astype(np.int64)
     for k, m in enumerate(COHORT_MONTHS):
         ready = since >= m
         size = np.bincount(d_e[ready], minlength=n_e).astype(float)
         out[f"cohort_{m}m_size"] = size * W
-        cs = w.cohort_status[d_idx[ready], k]
-        counts = np.bincount(d_e[ready] * 4 + cs, minlength=n_e * 4).reshape(n_e, 4)
+        cs = np.minimum(w.cohort_status[d_idx[ready], k], OUT_OF_LABOUR_FORCE)
+        c4 = np.bincount(d_e[ready] * 4 + cs, minlength=n_e * 4).reshape(n_e, 4)
         for name, code in _COHORT_STATES.items():
-            out[f"cohort_{m}m_{name}"] = _ratio(counts[:, code].astype(float), size)
+            out[f"cohort_{m}m_{name}"] = _ratio(c4[:, code].astype(float), size)
     # Trainees by months since the start of their programme (each worker trains at most once):
-    # this month's cohorts only, read from the model's index of starters by month, so only
-    # those workers are touched. Pooling the months of a run gives the share employed k months
-    # after the start of training (analysis.compare).
+    # this month's cohorts only, read from the model's index of starters by month.
     for m in COHORT_MONTHS:
         idx = model.training_starts.get(model.month - m, _NONE)
         t_e = w.economy[idx]

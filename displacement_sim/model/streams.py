@@ -42,3 +42,9 @@ class EconomyStreams:
         parts = [g.random(int(c), dtype=dtype) for g, c in zip(self.gens, self.counts(idx),
                                                                 strict=True) if c]
         return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
+
+    def random_all(self, dtype: type = np.float64) -> np.ndarray:
+        """One uniform draw per member of every economy, in storage order."""
+        sizes = np.diff(self.offsets)
+        parts = [g.random(int(c), dtype=dtype) for g, c in zip(self.gens, sizes, strict=True)]
+        return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)

@@ -19,22 +19,26 @@ COHORT_MONTHS: tuple[int, ...] = (6, 12, 24, 36)
 class Workers:
     """Worker agents' state, one array per attribute.
 
-    Every worker agent stands for ``workers_per_agent[economy]`` people (see the model).
+    Every worker agent stands for ``workers_per_agent[economy]`` people (see the model). Rows
+    hold the working-age population (15+): members of the labour force, the inactive, and
+    spare rows outside the population that enter it as the population grows.
     """
 
     economy: np.ndarray          # uint8, index into the model's economies
     sector: np.ndarray           # uint8, index into SECTORS (current or last job; target once trained)
     occupation: np.ndarray       # uint8, index into OCCUPATIONS
     skill: np.ndarray            # uint8, 0 low, 1 medium, 2 high
+    sex: np.ndarray              # uint8, index into SEXES (0 F, 1 M)
+    age: np.ndarray              # uint8, index into AGE_GROUPS
     rural: np.ndarray            # bool
     digital: np.ndarray          # bool, uses the internet
-    status: np.ndarray           # uint8, EMPLOYED / UNEMPLOYED / TRAINING / OUT_OF_LABOUR_FORCE
+    status: np.ndarray           # uint8, index into STATUSES
     months_in_status: np.ndarray  # uint16
-    wage: np.ndarray             # float32, monthly USD, current job or last job
+    wage: np.ndarray             # float32, current or last wage relative to the economy's index
     exposure: np.ndarray         # float32, share of the worker's work that can be automated
     firm: np.ndarray             # int32, current or last employer (global firm index)
     displaced_month: np.ndarray  # int16, month of the latest displacement, NEVER if none
-    wage_before_displacement: np.ndarray  # float32, monthly USD
+    wage_before_displacement: np.ndarray  # float32, relative wage before displacement
     training_start: np.ndarray   # int16, month the latest training started, NEVER if none
     trainings: np.ndarray        # uint8, programmes started
     trained: np.ndarray          # bool, completed a programme
@@ -58,6 +62,8 @@ class Workers:
             sector=np.zeros(n, np.uint8),
             occupation=np.zeros(n, np.uint8),
             skill=np.zeros(n, np.uint8),
+            sex=np.zeros(n, np.uint8),
+            age=np.zeros(n, np.uint8),
             rural=np.zeros(n, bool),
             digital=np.zeros(n, bool),
             status=np.full(n, EMPLOYED, np.uint8),

@@ -1,0 +1,54 @@
+"""Everything the model reads from data, gathered before it is built.
+
+The model itself reads no file: :func:`load_inputs` does, through :mod:`displacement_sim.data`,
+and a caller may build :class:`ModelInputs` itself (for instance once for many runs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ..config import Scenario
+from ..data import (
+    EconomyHistory,
+    EconomyProfile,
+    load_histories,
+    load_profile,
+    load_profiles,
+    world_robot_density,
+)
+
+
+@dataclass(frozen=True, eq=False)
+class ModelInputs:
+    """The data one model run needs.
+
+    Attributes
+    ----------
+    profiles : mapping of str to EconomyProfile
+        Each simulated economy's starting state, all in the same year.
+    histories : mapping of str to EconomyHistory
+        Each simulated economy's annual history (drivers and income elasticities).
+    us_profile : EconomyProfile
+        The United States in the start year: the reference for automation costs and for the
+        cap on gross flows.
+    world_robot_density : float
+        World robot density (IFR) nearest the start year: the reference for readiness.
+    """
+
+    profiles: Mapping[str, EconomyProfile]
+    histories: Mapping[str, EconomyHistory]
+    us_profile: EconomyProfile
+    world_robot_density: float
+
+
+def load_inputs(scenario: Scenario,
+                profiles: Mapping[str, EconomyProfile] | None = None) -> ModelInputs:
+    """Read what a run of ``scenario`` needs (profiles may be given, the rest is read)."""
+    if profiles is None:
+        profiles = load_profiles(scenario.economies, scenario.start_year)
+    year = next(iter(profiles.values())).year
+    us = profiles.get("USA") or load_profile("USA", year)
+    return ModelInputs(profiles=profiles, histories=load_histories(scenario.economies),
+                       us_profile=us, world_robot_density=world_robot_density(year))

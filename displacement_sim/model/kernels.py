@@ -1,0 +1,149 @@
+"""Compiled per-worker passes (numba) for the rules that touch every row each month.
+
+Each kernel takes the worker columns and uniforms drawn by the caller from the mechanism
+streams, so the draws, and therefore the results, do not depend on how a pass is computed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from ..constants import EMPLOYED, OUT_OF_LABOUR_FORCE, OUTSIDE_POPULATION, UNEMPLOYED
+
+_N_STATUS = 5
+
+
+@njit(cache=True)
+def status_counts(economy: np.ndarray, status: np.ndarray, n_economies: int) -> np.ndarray:
+    """Workers by economy and status, shape ``(n_economies, 5)``."""
+    out = np.zeros((n_economies, _N_STATUS), np.int64)
+    for i in range(economy.size):
+        out[economy[i], status[i]] += 1
+    return out
+
+
+@njit(cache=True)
+def demographic_counts(economy: np.ndarray, sex: np.ndarray, age: np.ndarray,
+                       rural: np.ndarray, status: np.ndarray, wage: np.ndarray,
+                       n_economies: int, n_sex: int, n_age: int) -> tuple[np.ndarray, np.ndarray]:
+    """Workers by economy, sex, age band, residence and status, and the employed's wage sum
+    by economy (one pass)."""
+    out = np.zeros((n_economies, n_sex, n_age, 2, _N_STATUS), np.int64)
+    wages = np.zeros(n_economies)
+    for i in range(economy.size):
+        out[economy[i], sex[i], age[i], np.int64(rural[i]), status[i]] += 1
+        if status[i] == EMPLOYED:
+            wages[economy[i]] += wage[i]
+    return out, wages
+
+
+@njit(cache=True)
+def labour_force_pass(economy, sex, age, status, months, firm, subsidy_until, u, u_age,
+                      ageing, exit_employed, exit_unemployed, lf_target, pop_target,
+                      firm_employment, n_sex, n_age, move_population):
+    """Ageing, exits, entries and population moves of one month, in two passes over the rows.
+
+    First everyone in the population moves one age band up with chance ``ageing[age]``
+    (decided by ``u_age[i]``).
+    Members of the labour force leave at their base rate (employed or searching) plus the
+    extra rate that brings their economy-sex-age cell down to its target in expectation;
+    inactive people of the same economy and sex enter in proportion to the cells' shortfalls,
+    into the age band short (drawn from the rescaled uniform). With ``move_population``, spare
+    rows join the working-age population, or inactive people leave it, towards the
+    population targets by economy and sex. One uniform ``u[i]`` per row decides all of it.
+
+    Returns
+    -------
+    exits, entries : numpy.ndarray
+        Rows that left and entered the labour force, per economy (counts).
+    """
+    n = economy.size
+    n_e = exit_employed.size
+    n_cells = n_e * n_sex * n_age
+    n_groups = n_e * n_sex
+    have = np.zeros(n_cells)
+    base_sum = np.zeros(n_cells)
+    n_olf = np.zeros(n_groups)
+    n_spare = np.zeros(n_groups)
+    pop = np.zeros(n_groups)
+    for i in range(n):
+        st = status[i]
+        g = economy[i] * n_sex + sex[i]
+        if st == OUTSIDE_POPULATION:
+            n_spare[g] += 1.0
+            continue
+        pop[g] += 1.0
+        if u_age[i] < ageing[age[i]]:
+            age[i] += 1
+        if st == OUT_OF_LABOUR_FORCE:
+            n_olf[g] += 1.0
+            continue
+        c = g * n_age + age[i]
+        have[c] += 1.0
+        base_sum[c] += exit_employed[economy[i]] if st == EMPLOYED else exit_unemployed[economy[i]]
+    extra = np.zeros(n_cells)
+    short = np.zeros(n_cells)
+    for c in range(n_cells):
+        stay = have[c] - base_sum[c]
+        if stay > lf_target[c]:
+            extra[c] = (stay - lf_target[c]) / max(stay, 1.0)
+        else:
+            short[c] = lf_target[c] - stay
+    p_enter = np.zeros(n_groups)
+    cum = np.zeros((n_groups, n_age))
+    p_grow = np.zeros(n_groups)
+    p_shrink = np.zeros(n_groups)
+    for g in range(n_groups):
+        total = 0.0
+        for a in range(n_age):
+            total += short[g * n_age + a]
+        running = 0.0
+        for a in range(n_age):
+            running += short[g * n_age + a]
+            cum[g, a] = running / total if total > 0 else 1.0
+        if n_olf[g] > 0:
+            p_enter[g] = min(total / n_olf[g], 1.0)
+        if move_population:
+            if pop_target[g] > pop[g] and n_spare[g] > 0:
+                p_grow[g] = min((pop_target[g] - pop[g]) / n_spare[g], 1.0)
+            elif pop_target[g] < pop[g] and n_olf[g] > 0:
+                p_shrink[g] = min((pop[g] - pop_target[g]) / n_olf[g], 1.0 - p_enter[g])
+    exits = np.zeros(n_e, np.int64)
+    entries = np.zeros(n_e, np.int64)
+    for i in range(n):
+        st = status[i]
+        e = economy[i]
+        g = e * n_sex + sex[i]
+        if st == OUTSIDE_POPULATION:
+            if u[i] < p_grow[g]:
+                status[i] = OUT_OF_LABOUR_FORCE
+                months[i] = 0
+            continue
+        if st == OUT_OF_LABOUR_FORCE:
+            if u[i] < p_enter[g]:
+                r = u[i] / p_enter[g]
+                a = 0
+                while a < n_age - 1 and r >= cum[g, a]:
+                    a += 1
+                age[i] = a
+                status[i] = UNEMPLOYED
+                months[i] = 0
+                entries[e] += 1
+            elif u[i] >= 1.0 - p_shrink[g]:
+                status[i] = OUTSIDE_POPULATION
+                months[i] = 0
+            continue
+        base = exit_employed[e] if st == EMPLOYED else exit_unemployed[e]
+        p = 1.0 - (1.0 - base) * (1.0 - extra[g * n_age + age[i]])
+        if u[i] < p:
+            if st == EMPLOYED:
+                firm_employment[firm[i]] -= 1.0
+            subsidy_until[i] = -1
+            status[i] = OUT_OF_LABOUR_FORCE
+            months[i] = 0
+            exits[e] += 1
+    return exits, entries
+
+
+__all__ = ["demographic_counts", "labour_force_pass", "status_counts"]

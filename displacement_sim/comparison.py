@@ -21,7 +21,9 @@ replicates and the reference option::
 Every option runs with the same replicate seeds (common random numbers), so each difference is
 paired. The runs go through the batch executors into a results store, so an interrupted
 comparison resumes and any executor can run it. ``analysis.compare`` computes the tables;
-``comparison_report`` writes the report.
+``comparison_report`` writes the report. Both lead with the employment rate and the share
+unemployed or in training, which a programme cannot improve by enrolling people
+(``analysis.compare.HEADLINE``, ``TRAINEES_COUNTED``).
 """
 
 from __future__ import annotations

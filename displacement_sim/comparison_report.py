@@ -5,13 +5,19 @@ rendered twice: ``<name>.html`` with every figure embedded as a base64 PNG (it o
 network or any other file) and ``<name>.md`` with its figures as PNG files in
 ``<name>_figures/``. Both hold the same sections:
 
-1. the header: what was compared, at which scale, with which command;
+1. the header: what was compared, how trainees are counted (``TRAINEES_COUNTED``), at which
+   scale, with which command;
 2. how to read the report;
 3. the options;
-4. an overview table across economies and options;
-5. one section per economy: a table of every outcome against the reference, fan charts of
-   unemployment, cost-effectiveness bars and the programme effect over time;
+4. an overview table across economies and options, of the headline measures
+   (``analysis.compare.HEADLINE``: the employment rate first);
+5. one section per economy: a table of every outcome against the reference, fan charts of the
+   employment rate (``Comparison.path_metric``), cost-effectiveness bars and the programme
+   effect over time;
 6. the method, with its limits.
+
+Every measure's name, label, unit and direction come from ``analysis.compare`` (``MEASURES``,
+``RATIOS``, ``PATH_METRICS``); this module names no measure itself.
 """
 
 from __future__ import annotations
@@ -28,7 +34,16 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from .analysis.compare import EFFECT_METHODS, MEASURES, RATIOS, Comparison
+from .analysis.compare import (
+    EFFECT_METHODS,
+    HEADLINE,
+    HEADLINE_RATIO,
+    MEASURES,
+    PATH_METRICS,
+    RATIOS,
+    TRAINEES_COUNTED,
+    Comparison,
+)
 from .config import Scenario
 from .constants import ECONOMY_NAMES
 from .store import atomic_write_bytes, atomic_write_text
@@ -188,9 +203,13 @@ def _legend_below(fig: MplFigure, ax: Axes, ncol: int = 3) -> None:
         fig.legend(handles, labels, loc="lower center", ncol=ncol, fontsize=8, frameon=False)
 
 
-def figure_unemployment(df: pd.DataFrame, comparison: Comparison, economy: str,
-                        labels: Mapping[str, str]) -> bytes:
-    """Fan charts of the unemployment rate and the paired difference against the reference."""
+def _path_label(metric: str) -> str:
+    return PATH_METRICS[metric][0] if metric in PATH_METRICS else metric
+
+
+def figure_paths(df: pd.DataFrame, comparison: Comparison, economy: str,
+                 labels: Mapping[str, str]) -> bytes:
+    """Fan charts of the path metric (the employment rate) and the paired difference."""
     import matplotlib.pyplot as plt
 
     from .plots import plot_difference_path, plot_option_fans
@@ -198,8 +217,10 @@ def figure_unemployment(df: pd.DataFrame, comparison: Comparison, economy: str,
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
     lvl = f"{100.0 * comparison.confidence:g}%"
     opts = list(comparison.options)
-    plot_option_fans(df, economy, opts, dict(labels), comparison.reference, ax=left)
-    left.set_title("Unemployment rate (mean, 5-95% range of runs)", fontsize=9)
+    metric = comparison.path_metric
+    plot_option_fans(df, economy, opts, dict(labels), comparison.reference, metric=metric,
+                     ax=left)
+    left.set_title(f"{_path_label(metric)} (mean, 5-95% range of runs)", fontsize=9)
     plot_difference_path(comparison.paths, economy, opts, dict(labels), ax=right)
     right.set_title(f"Difference from {labels[comparison.reference]} ({lvl} CI)", fontsize=9)
     _legend_below(fig, left)
@@ -295,6 +316,7 @@ def _header(c: _Context) -> list[Block]:
     blocks: list[Block] = [Heading(1, f"Policy comparison: {c.name}")]
     if c.description:
         blocks.append(Para(c.description))
+    blocks.append(Para(TRAINEES_COUNTED))
     blocks.append(Para(
         f"**Scale of this run.** {len(c.economies)} economies ({econ}); {c.years} years from "
         f"{int(c.df['year'].min())}; {c.pairs} runs of each of the {len(c.comparison.options)} "
@@ -330,9 +352,8 @@ def _guide(c: _Context) -> list[Block]:
             "If the interval excludes zero, the difference is unlikely to be chance in the "
             "simulation. The interval covers the model's randomness only, not doubts about "
             "the model's assumptions (docs/ODD.md, section 9; the sensitivity analysis).",
-            "'Better in N%' (and 'chance of ...') is the share of twins in which the option "
-            "did strictly better than the reference: an estimate of the probability that the "
-            "option beats it.",
+            "'Better in N%' is the share of twins in which the option did strictly better "
+            "than the reference: an estimate of the probability that the option beats it.",
             "Units: pp = percentage points; % = share of the group named; USD = US dollars of "
             "the start year, summed over the whole run unless stated; people = model agents "
             "times the number of people each stands for; person-years = people times years.",
@@ -341,6 +362,10 @@ def _guide(c: _Context) -> list[Block]:
             "means the option does not improve that outcome on average, so no cost per unit "
             "can be given; 'no extra cost' and 'saves money' mean it does better at the same "
             "or a lower cost.",
+            "The tables lead with the employment rate (employed / labour force) and the share "
+            "of the labour force unemployed or in training, which a programme cannot improve "
+            "by enrolling people. The unemployment rate, which leaves trainees out, is further "
+            "down, labelled 'trainees not counted'.",
             "Start with the overview table, then read your economy's section: its table, then "
             "the three figures, each with a caption saying what it shows.",
         )),
@@ -378,27 +403,23 @@ def _overview(c: _Context) -> list[Block]:
     rows = []
     for e in c.economies:
         for o in c.others:
-            peak = diffs.loc[(e, o, "unemployment_rate_peak")]
-            r24 = diffs.loc[(e, o, "reemployed_24m")]
-            cost = diffs.loc[(e, o, "programme_cost_usd")]
-            rows.append({
-                "Economy": e, "Option": c.labels[o],
-                "Peak unemployment rate: change": _diff_cell(peak, False),
-                "Displaced re-employed 24 months after displacement: change":
-                    _diff_cell(r24, False),
-                f"Programme cost over {c.years} years: change": _diff_cell(cost, False),
-                "Cost per additional displaced worker re-employed":
-                    fmt_ratio(ce.loc[(e, o, "cost_per_reemployed_usd")]),
-                "Chance of a lower peak unemployment rate": fmt_share(peak["p_better"]),
-                "Chance of more re-employed at 24 months": fmt_share(r24["p_better"]),
-            })
+            row = {"Economy": e, "Option": c.labels[o]}
+            for m in HEADLINE:
+                key = (e, o, m)
+                row[f"{MEASURES[m].label}: change"] = _diff_cell(diffs.loc[key]) \
+                    if key in diffs.index else "n/a"
+            key = (e, o, HEADLINE_RATIO)
+            row[RATIOS[HEADLINE_RATIO][0]] = fmt_ratio(ce.loc[key]) if key in ce.index \
+                else "n/a"
+            rows.append(row)
     return [Heading(2, "Overview"), Table(pd.DataFrame(rows),
             f"Each option against {c.ref}, per economy. Changes are means of {c.pairs} "
             f"paired differences (option minus reference) with {lvl} confidence intervals in "
-            "brackets; pp = percentage points; costs in US dollars of the start year, summed "
-            "over the run. The cost per additional re-employed worker is the extra cost over "
-            f"the extra displaced workers in work at the horizon, with a {lvl} Fieller interval. "
-            "'Chance' is the share of the pairs in which the option did strictly better.")]
+            "brackets, then the share of the pairs in which the option did strictly better "
+            "('better in'); pp = percentage points; shares of the labour force count trainees "
+            "in it; costs in US dollars of the start year, summed over the run. The cost per "
+            "additional re-employed worker is the extra cost over the extra displaced workers "
+            f"in work at the horizon, with a {lvl} Fieller interval.")]
 
 
 def _economy_table(c: _Context, e: str) -> Table:
@@ -429,7 +450,9 @@ def _economy_table(c: _Context, e: str) -> Table:
                  "Every other cell: the option minus the reference, mean of the paired "
                  f"differences, with its {lvl} confidence interval in brackets, then the share of "
                  "pairs in which the option did better. Shares are at the horizon (last "
-                 "month) except the peak; person-years and USD are totals over the run. The "
+                 "month) unless the outcome says peak or mean (over the run); person-years and "
+                 "USD are totals over the run. Rows marked 'trainees not counted' leave people "
+                 "in training out of the unemployment rate, so enrolling people lowers them. The "
                  f"last two rows divide the extra programme cost by the extra gain ({lvl} Fieller "
                  "intervals). 'n/a': not defined in this economy (for example, no rural "
                  "workers, or no displacement long enough ago).")
@@ -451,20 +474,25 @@ def _economy(c: _Context, e: str) -> list[Block]:
     lvl = c.level
     name = f"{ECONOMY_NAMES[e]} ({e})"
     n = c.pairs
+    metric = c.comparison.path_metric
+    path_label = _path_label(metric)
+    better = PATH_METRICS[metric][1] if metric in PATH_METRICS else "lower"
     return [
         Heading(2, name),
         Heading(3, f"Outcomes against {c.ref}"),
         _economy_table(c, e),
-        Heading(3, "Unemployment over time"),
-        Figure(f"{e}_unemployment", figure_unemployment(c.df, c.comparison, e, c.labels),
-               f"{name}: unemployment rate by option, and difference from {c.ref}",
-               "Left: the unemployment rate under each option, in % of the labour force: the "
+        Heading(3, f"{path_label} over time"),
+        Figure(f"{e}_{metric}", figure_paths(c.df, c.comparison, e, c.labels),
+               f"{name}: {path_label.lower()} by option, and difference from {c.ref}",
+               f"Left: the {path_label.lower()} under each option, in % of the labour force "
+               "(trainees counted in it): the "
                f"mean of {n} runs (line) and the range of the middle 90% of runs (shaded); "
                f"{c.ref}, the reference, is the thick line. Right: each option minus the "
                f"reference, month by month, in percentage points. The shaded band is the {lvl} "
                f"confidence interval of the paired difference across {n} replicate pairs. "
-               "Below zero means fewer unemployed than under the reference. Trainees are not "
-               "counted as unemployed."),
+               f"{'Above' if better == 'higher' else 'Below'} zero is better than the "
+               "reference. Trainees are in the labour force and neither employed nor "
+               "unemployed."),
         Heading(3, "Cost-effectiveness"),
         Figure(f"{e}_cost", figure_cost(c.comparison, e, c.labels),
                f"{name}: cost per additional worker re-employed and per long-term-"
@@ -515,7 +543,14 @@ def _method(c: _Context) -> list[Block]:
             "'Better in' is the share of pairs in which the option did strictly better, in "
             "the direction stated for each outcome (ties count as not better)."),
         Para(
-            "**Outcomes.** Peak unemployment: the highest monthly rate over the run. "
+            "**Outcomes.** Employment rate: employed / labour force, where the labour force "
+            "counts the employed, the unemployed and people in a training programme; at the "
+            "horizon and as the mean over the months of the run. Share unemployed or in "
+            "training: (unemployed + trainees) / labour force; at the horizon and its monthly "
+            "peak. Neither can be improved by enrolling people in training. Unemployment rate "
+            "(trainees not counted): unemployed / (employed + unemployed), trainees left out "
+            "of both, so enrolling unemployed people lowers it; at the horizon and its monthly "
+            "peak. "
             "Long-term unemployed: spells of 12 months or more. Re-employed 12 and 24 months "
             "after displacement: the share of displaced workers in work exactly that many "
             "months after their displacement, pooled over every displacement early enough to "
@@ -523,7 +558,8 @@ def _method(c: _Context) -> list[Block]:
             "current income (wage, or benefit while entitled), summed over workers and months. "
             "Programme cost: training, benefits, hiring subsidies and contributions to the "
             "regional centre. Urban-rural gap: the absolute difference between the rural and "
-            "the urban unemployment rates. docs/outputs.md defines every indicator."),
+            "the urban unemployment rates (trainees not counted). docs/outputs.md defines "
+            "every indicator."),
         Para(
             "**Cost-effectiveness.** Extra cost = the option's programme cost minus the "
             "reference's, over the run. Cost per additional worker re-employed = extra cost / "
@@ -572,8 +608,8 @@ def _method(c: _Context) -> list[Block]:
             "**Tables.** Every number above is in the CSV tables next to the results "
             "(`comparison/`): `outcomes` (each run), `pairs` and `differences` (paired "
             "differences and their summaries), `cost_pairs` and `cost_effectiveness`, "
-            "`paths` (unemployment month by month) and `effect` (programme effect over "
-            "time)."),
+            f"`paths` ({_path_label(c.comparison.path_metric).lower()} month by month) and "
+            "`effect` (programme effect over time)."),
     ]
 
 

@@ -163,14 +163,19 @@ class LabourMarket(Strict):
     "Participation"). Half the US CPS mean of 0.029 in 1976-2011 (Gomes 2015, table 1), as
     measured gross flows are inflated by misclassification (Abowd & Zellner 1985): an assumption
     with bounds 0.007-0.029. Scaled per economy with the separation rate."""
-    exit_rate_unemployed: Share = 0.11
-    """Monthly chance that an unemployed worker leaves the labour force, at every duration: half
-    the US CPS mean of 0.221 (Gomes 2015, table 1), for the same reason; bounds 0.05-0.221."""
-    okun_elasticity: Annotated[float, Field(ge=0.0, le=1.5, strict=True)] = 0.225
-    """Elasticity of labour demand to the output gap (cyclical employment; Okun's law). Ball,
-    Leigh & Loungani (2017) estimate an Okun coefficient of 0.45 for the United States (set in
-    the baseline); Ball, Furceri, Leigh & Loungani (2019) find coefficients in developing
-    economies about half as large on average: the default, with bounds 0.1-0.45."""
+    exit_rate_unemployed: Share = 0.03
+    """Monthly chance that an unemployed worker leaves the labour force, at every duration. The
+    US CPS mean is 0.221 (Gomes 2015, table 1), inflated by misclassification and by marginally
+    attached people; for displaced workers the BLS Displaced Worker Survey finds 18.2% out of
+    the labour force one to three years after displacement (BLS 2024). An assumption with
+    bounds 0.02-0.221, set so that the US baseline's displaced workers come near that share
+    (docs/ODD.md, "Participation")."""
+    okun_elasticity: Annotated[float, Field(ge=0.0, le=1.5, strict=True)] | None = None
+    """Elasticity of labour demand to the output gap (cyclical employment; Okun's law). Default:
+    estimated from the economy's own history up to the start year (yearly changes of the
+    unemployment rate on those of the one-sided output gap), clipped to 0.05-0.8. For reference,
+    Ball, Leigh & Loungani (2017) estimate 0.45 for the United States, and Ball, Furceri, Leigh &
+    Loungani (2019) coefficients about half as large in developing economies."""
     trend_level_weight: Share = 0.3
     """Assumption (bounds 0.1-0.6). Holt filter weight on each year's output in potential
     output's level: how fast potential output absorbs a lasting change in output."""
@@ -182,7 +187,8 @@ class LabourMarket(Strict):
     of Blanchflower & Oswald (1994, 2005), about -0.1 in more than 40 countries; Nijkamp & Poot
     (2005) find -0.07 after correcting for publication bias (bounds 0.07-0.15)."""
     wage_adjustment_months: Positive = 12.0
-    """Assumption (bounds 3-36). Mean lag of wages behind the wage curve."""
+    """Assumption (bounds 6-36). Mean lag with which the slack factor of wages follows the wage
+    curve (wages follow their productivity trend without lag)."""
     labour_demand_elasticity: Annotated[float, Field(ge=0.0, le=2.0, strict=True)] = 0.43
     """Own-wage elasticity of labour demand, in absolute value: -0.43 is the mean of 705
     estimates in Popp (2023)'s meta-analysis for Germany; Lichter, Peichl & Siegloch (2015)

@@ -22,12 +22,11 @@ def small_base():
                          firms_per_sector=10)
 
 
-def test_more_capacity_building_never_fewer_displaced_reemployed(small_base):
-    """Paired over seeds, more spending on displaced workers' training re-employs at least as
-    many of them, up to the level that trains every displaced worker. Beyond it (0.5% of GDP
-    here) extra places train workers who would have found a job anyway, and lock-in can cost
-    a little re-employment at the horizon; a programme open to every unemployed worker can
-    also crowd displaced workers out (docs/ODD.md, limitations)."""
+def test_capacity_building_re_employs_more_displaced_workers(small_base):
+    """Paired over seeds, spending that trains displaced workers re-employs more of them at the
+    horizon than no programme. With evidence-sized training effects (docs/ODD.md, "Training")
+    the gain is small and, at low spending, within replicate noise, and lock-in while in
+    training can cost a little at first: no level may be worse than none by more than 3%."""
     levels = [0.0, 0.0005, 0.001, 0.002]
     means = []
     for share in levels:
@@ -35,8 +34,8 @@ def test_more_capacity_building_never_fewer_displaced_reemployed(small_base):
                                       "policy.capacity_building.eligibility": "displaced",
                                       "policy.capacity_building.years_active": 3})
         means.append(_horizon_mean(s, 6, "displaced_reemployed").mean())
-    assert all(a <= b for a, b in zip(means, means[1:], strict=False)), means
-    assert means[-1] > means[0]
+    assert means[-1] > means[0], means
+    assert min(means) >= 0.97 * means[0], means
 
 
 def test_no_automation_no_displacement(small_base):

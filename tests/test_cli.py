@@ -24,8 +24,8 @@ from displacement_sim.scenarios import load_scenario
 from displacement_sim.store import read_results
 
 REPO = Path(__file__).resolve().parents[1]
-FIGURES = ("unemployment_by_economy", "employment_by_sector", "displaced_vs_reskilled",
-           "cohort_outcomes")
+FIGURES = ("unemployment_by_economy", "labour_demand_decomposition", "employment_by_sector",
+           "displaced_vs_reskilled", "cohort_outcomes")
 ARGS = ("--economies", "VNM,SGP", "--years", "1", "--replicates", "2",
         "--workers-per-agent", "20000", "--executor", "sequential", "--quiet")
 """The options of every run under test."""

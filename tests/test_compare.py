@@ -11,19 +11,29 @@ import pandas as pd
 import pytest
 
 from displacement_sim.analysis.compare import (
+    HEADLINE,
+    HEADLINE_RATIO,
     MEASURES,
+    PATH_METRIC,
+    PATH_METRICS,
+    RATIOS,
+    TRAINEES_COUNTED,
     compare,
     cost_effectiveness,
     cost_effectiveness_pairs,
     fieller_interval,
     paired_differences,
     programme_effect,
+    run_outcomes,
+    summarize_pairs,
 )
 from displacement_sim.cli import main
 from displacement_sim.comparison import load_comparison, option_scenarios, run_comparison
+from displacement_sim.comparison_report import build_report, render_markdown
 from displacement_sim.constants import ECONOMY_NAMES
 from displacement_sim.errors import ScenarioError
-from displacement_sim.scenarios import SCENARIO_DIR
+from displacement_sim.model.workers import COHORT_MONTHS
+from displacement_sim.scenarios import SCENARIO_DIR, validate
 
 BASE_TOML = """\
 name = "tiny_base"
@@ -99,6 +109,7 @@ def test_identical_options_have_zero_paired_differences(tiny_comparison):
     assert (with_ci["ci_low"] == 0.0).all() and (with_ci["ci_high"] == 0.0).all()
     assert (defined["p_better"] == 0.0).all()  # ties are not "better"
     paths = c.paths[c.paths["option"] == "same"]
+    assert (paths["metric"] == "employment_rate").all()
     assert (paths["mean_difference"] == 0.0).all()
     eff = c.effect[(c.effect["option"] == "same") & (c.effect["method"] == "displaced")
                    & (c.effect["n"] > 0)]
@@ -244,6 +255,140 @@ def test_programme_effect_pools_trainee_months_by_size():
     assert eff.loc[("displaced", 6), "mean_difference"] == pytest.approx(0.0)
 
 
+def _results(runs, steps=3, start_year=2025):
+    """A hand-made tidy results table: one row per run, economy and month.
+
+    ``runs`` maps ``(option, replicate)`` to a function of the month that returns the people
+    ``(employed, unemployed, in_training)``; rates are computed from them as the model does.
+    Every other column the comparison needs is a constant.
+    """
+    rows = []
+    for (option, r), people in runs.items():
+        for step in range(steps + 1):
+            emp, unemp, train = people(step)
+            lf = emp + unemp + train
+            row = {"run_id": f"{option}-r{r}", "scenario": option, "replicate": r,
+                   "seed": 100 + r, "economy": "VNM", "step": step,
+                   "year": start_year + step // 12, "employed": emp, "unemployed": unemp,
+                   "in_training": train, "labour_force": lf,
+                   "employment_rate": emp / lf,
+                   "unemployment_rate_incl_training": (unemp + train) / lf,
+                   "unemployment_rate": unemp / (emp + unemp),
+                   "unemployment_rate_urban": unemp / (emp + unemp),
+                   "unemployment_rate_rural": unemp / (emp + unemp),
+                   "long_term_unemployed_share": 0.25, "displaced_reemployed": 10.0,
+                   "displaced_income_loss_usd": 1e3, "spending_total_usd": 1e4 * train}
+            for k in COHORT_MONTHS:
+                for p in ("trainee", "cohort"):
+                    row[f"{p}_{k}m_size"] = 10.0
+                    row[f"{p}_{k}m_employed"] = 0.5
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def test_headline_measures_come_first_and_are_declared():
+    assert list(MEASURES)[:4] == ["employment_rate_horizon", "employment_rate_mean",
+                                  "unemployment_rate_incl_training_horizon",
+                                  "unemployment_rate_incl_training_peak"]
+    assert MEASURES["employment_rate_horizon"].label == "Employment rate at the horizon"
+    assert [MEASURES[m].better for m in list(MEASURES)[:4]] == ["higher", "higher",
+                                                                "lower", "lower"]
+    assert all(MEASURES[m].unit == "share" for m in list(MEASURES)[:4])
+    assert "trainees not counted" in MEASURES["unemployment_rate_horizon"].label
+    assert "trainees not counted" in MEASURES["unemployment_rate_peak"].label
+    assert HEADLINE[0] == "employment_rate_horizon" and set(HEADLINE) <= set(MEASURES)
+    assert HEADLINE_RATIO in RATIOS and PATH_METRIC in PATH_METRICS
+
+
+def test_employment_measures_hand_computed():
+    # Month 0 (the common start) is left out: its rates are extreme on purpose.
+    people = {0: (50.0, 50.0, 0.0), 1: (90.0, 10.0, 0.0), 2: (90.0, 4.0, 6.0),
+              3: (95.0, 2.0, 3.0)}
+    out = run_outcomes(_results({("ref", 0): people.__getitem__}))
+    row = out.iloc[0]
+    assert row["employment_rate_horizon"] == pytest.approx(0.95)
+    assert row["employment_rate_mean"] == pytest.approx((0.90 + 0.90 + 0.95) / 3)
+    assert row["unemployment_rate_incl_training_horizon"] == pytest.approx(0.05)
+    assert row["unemployment_rate_incl_training_peak"] == pytest.approx(0.10)
+    assert row["unemployment_rate_horizon"] == pytest.approx(2.0 / 97.0)
+    assert row["unemployment_rate_peak"] == pytest.approx(0.10)
+    assert list(out.columns) == ["scenario", "replicate", "seed", "economy", *MEASURES]
+
+
+def test_enrolling_the_unemployed_does_not_improve_the_headline_measures():
+    # The option moves 5 of the reference's 10 unemployed into training, nothing else: the
+    # unemployment rate (trainees not counted) falls, the headline measures do not move.
+    def ref(step):
+        return 90.0, 10.0, 0.0
+
+    def opt(step):
+        return (90.0, 5.0, 5.0) if step >= 1 else (90.0, 10.0, 0.0)
+
+    df = _results({("ref", 0): ref, ("ref", 1): ref, ("opt", 0): opt, ("opt", 1): opt})
+    diffs = summarize_pairs(paired_differences(run_outcomes(df), "ref")).set_index("measure")
+    for m in ("employment_rate_horizon", "employment_rate_mean",
+              "unemployment_rate_incl_training_horizon",
+              "unemployment_rate_incl_training_peak"):
+        assert diffs.loc[m, "mean_difference"] == pytest.approx(0.0, abs=1e-12), m
+        assert diffs.loc[m, "p_better"] == 0.0, m
+    assert diffs.loc["unemployment_rate_horizon", "mean_difference"] == pytest.approx(
+        5.0 / 95.0 - 0.10)
+    assert diffs.loc["unemployment_rate_horizon", "p_better"] == 1.0
+
+
+def test_higher_employment_rate_counts_as_better():
+    def ref(step):
+        return 90.0, 10.0, 0.0
+
+    def opt(step):
+        return (92.0, 8.0, 0.0) if step >= 2 else (90.0, 10.0, 0.0)
+
+    df = _results({("ref", 0): ref, ("ref", 1): ref, ("opt", 0): opt, ("opt", 1): opt})
+    diffs = summarize_pairs(paired_differences(run_outcomes(df), "ref")).set_index("measure")
+    assert diffs.loc["employment_rate_horizon", "mean_difference"] == pytest.approx(0.02)
+    assert diffs.loc["employment_rate_horizon", "p_better"] == 1.0
+    assert diffs.loc["employment_rate_mean", "mean_difference"] == pytest.approx(0.04 / 3)
+    assert diffs.loc["unemployment_rate_incl_training_peak", "mean_difference"] == 0.0
+    assert diffs.loc["unemployment_rate_incl_training_horizon", "p_better"] == 1.0
+
+
+def test_outcomes_need_the_employment_rate_column():
+    df = _results({("ref", 0): lambda step: (90.0, 10.0, 0.0)}).drop(
+        columns="employment_rate")
+    with pytest.raises(ValueError, match="employment_rate"):
+        run_outcomes(df)
+
+
+def test_synthetic_report_leads_with_the_employment_rate():
+    def ref(step):
+        return 90.0, 10.0, 0.0
+
+    def train(step):
+        return (90.0 + 0.1 * step, 5.0, 5.0 - 0.1 * step) if step >= 1 else ref(step)
+
+    runs = {(o, r): f for o, f in (("ref", ref), ("train", train)) for r in range(3)}
+    df = _results(runs, steps=24)
+    c = compare(df, "ref")
+    assert (c.paths["metric"] == "employment_rate").all()
+    scenario = validate({"name": "synthetic", "economies": ["VNM"], "years": 2}, "synthetic")
+    blocks = build_report(c, df, "synthetic", "", {"ref": "Current policy",
+                                                    "train": "Training"},
+                          {"ref": scenario, "train": scenario})
+    md = render_markdown(blocks, "figures")
+    lines = md.splitlines()
+    assert TRAINEES_COUNTED in lines
+    assert lines.index(TRAINEES_COUNTED) < lines.index("## How to read this report")
+    overview = lines[lines.index("## Overview"):]
+    header = [h.strip() for h in next(x for x in overview if x.startswith("|")).split("|")]
+    assert header[1:4] == ["Economy", "Option", "Employment rate at the horizon: change"]
+    assert header[4] == "Peak share unemployed or in training: change"
+    section = lines[lines.index("### Outcomes against Current policy"):]
+    first_row = [x for x in section if x.startswith("|")][2]
+    assert first_row.startswith("| Employment rate at the horizon (%; higher is better)")
+    assert "### Employment rate over time" in lines
+    assert "Unemployment rate at the horizon (trainees not counted)" in md
+
+
 def test_compare_needs_the_reference_in_the_results(tiny_comparison):
     result, _ = tiny_comparison
     df = result.store.read()
@@ -262,15 +407,17 @@ def test_report_is_written_with_every_section(tiny_comparison):
     economies = ["VNM", "SGP"]
     sections = ["Policy comparison: tiny_cmp", "How to read this report", "Options", "Overview",
                 *[f"{ECONOMY_NAMES[e]} ({e})" for e in economies],
-                "Outcomes against Current policy", "Unemployment over time", "Cost-effectiveness",
-                "Programme effect over time", "Method and limits"]
+                "Outcomes against Current policy", "Employment rate over time",
+                "Cost-effectiveness", "Programme effect over time", "Method and limits"]
     for text in sections:
         assert text in page, text
         assert text in md, text
     # Scale, command, units and captions are stated.
     for text in ("Scale of this run", "displacement-sim compare x", "percentage points",
-                 "USD", "replicate pairs", "no gain", "lock-in"):
+                 "USD", "replicate pairs", "no gain", "lock-in", TRAINEES_COUNTED,
+                 "Unemployment rate at the horizon (trainees not counted)"):
         assert text in md, text
+    assert TRAINEES_COUNTED in page
     # Self-contained HTML: three figures per economy, embedded; nothing fetched.
     images = re.findall(r'<img src="data:image/png;base64,([^"]+)"', page)
     assert len(images) == 3 * len(economies)

@@ -10,6 +10,12 @@ pairs in which the option does better estimates the probability that it beats th
 Pure: tidy results in (one row per run, economy and month; docs/outputs.md), tidy tables out.
 Nothing here runs a model or writes a file.
 
+The headline measures are the employment rate (employed / labour force) and the share
+unemployed or in training ((unemployed + trainees) / labour force): trainees are in the labour
+force and neither employed nor unemployed, so a programme cannot improve either by enrolling
+people. The unemployment rate, unemployed / (employed + unemployed), leaves trainees out of both
+and falls when people are enrolled; it is kept, labelled "trainees not counted".
+
 Tables (each long, one row per economy and option, then measure, month or horizon):
 
 - :func:`run_outcomes`: the compared outcomes of every run (:data:`MEASURES`);
@@ -17,7 +23,8 @@ Tables (each long, one row per economy and option, then measure, month or horizo
   interval and probability of being better;
 - :func:`cost_effectiveness`: extra programme cost per additional worker re-employed and per
   long-term-unemployment person-year avoided, with Fieller intervals;
-- :func:`path_differences`: the paired difference of a monthly indicator, month by month;
+- :func:`path_differences`: the paired difference of a monthly indicator (the employment rate
+  in :func:`compare`), month by month;
 - :func:`programme_effect`: employment 6, 12, 24 and 36 months after the start of training
   (trainees against displaced workers of the run without the programme), and of all displaced
   workers by months since displacement (paired runs with and without the programme).
@@ -67,11 +74,32 @@ class Measure:
     description: str
 
 
+TRAINEES_COUNTED = (
+    "How trainees are counted: people in a training programme are in the labour force and "
+    "neither employed nor unemployed; the employment rate and the share unemployed or in "
+    "training cannot be improved by enrolling people, while the unemployment rate leaves "
+    "trainees out.")
+"""One line, for every report, on how trainees enter the measures."""
+
 MEASURES: dict[str, Measure] = {m.name: m for m in (
-    Measure("unemployment_rate_peak", "Peak unemployment rate", "share", "lower",
-            "highest monthly unemployment rate over the simulated months"),
-    Measure("unemployment_rate_horizon", "Unemployment rate at the horizon", "share", "lower",
-            "unemployment rate in the last month"),
+    Measure("employment_rate_horizon", "Employment rate at the horizon", "share", "higher",
+            "employed / labour force, trainees counted in the labour force (not as employed), "
+            "in the last month"),
+    Measure("employment_rate_mean", "Mean employment rate over the run", "share", "higher",
+            "employment rate (as above), mean over months 1 to the horizon"),
+    Measure("unemployment_rate_incl_training_horizon",
+            "Share unemployed or in training at the horizon", "share", "lower",
+            "(unemployed + trainees) / labour force, in the last month"),
+    Measure("unemployment_rate_incl_training_peak",
+            "Peak share unemployed or in training", "share", "lower",
+            "highest monthly (unemployed + trainees) / labour force over the simulated months"),
+    Measure("unemployment_rate_peak", "Peak unemployment rate (trainees not counted)", "share",
+            "lower", "highest monthly unemployment rate, unemployed / (employed + unemployed), "
+            "over the simulated months; trainees are left out of both, so enrolling people "
+            "lowers it"),
+    Measure("unemployment_rate_horizon", "Unemployment rate at the horizon (trainees not "
+            "counted)", "share", "lower", "unemployment rate, unemployed / (employed + "
+            "unemployed), in the last month; trainees are left out of both"),
     Measure("long_term_unemployed_share", "Long-term unemployed, share of the unemployed",
             "share", "lower", "share of the unemployed unemployed for 12 months or more, in "
             "the last month"),
@@ -91,11 +119,29 @@ MEASURES: dict[str, Measure] = {m.name: m for m in (
     Measure("programme_cost_usd", "Programme cost", "USD", "lower",
             "all programme spending over the run: training, benefits, hiring subsidies and "
             "contributions to the regional centre"),
-    Measure("urban_rural_gap", "Urban-rural unemployment gap", "points", "lower",
-            "absolute difference between the rural and the urban unemployment rates in the "
-            "last month"),
+    Measure("urban_rural_gap", "Urban-rural unemployment gap (trainees not counted)",
+            "points", "lower", "absolute difference between the rural and the urban "
+            "unemployment rates (trainees not counted) in the last month"),
 )}
-"""The compared outcomes, each with its unit and the direction that counts as better."""
+"""The compared outcomes, each with its unit and the direction that counts as better.
+
+The first four are the headline: training cannot improve them by taking people out of the
+count (:data:`TRAINEES_COUNTED`)."""
+
+HEADLINE: tuple[str, ...] = ("employment_rate_horizon", "unemployment_rate_incl_training_peak",
+                             "reemployed_24m", "programme_cost_usd")
+"""The measures a report leads with (its overview), the employment rate first."""
+
+PATH_METRICS: dict[str, tuple[str, Direction]] = {
+    "employment_rate": ("Employment rate", "higher"),
+    "unemployment_rate_incl_training": ("Share unemployed or in training", "lower"),
+    "unemployment_rate": ("Unemployment rate (trainees not counted)", "lower"),
+}
+"""Monthly indicators (results columns) a comparison can follow month by month: plain label
+and the direction that counts as better."""
+
+PATH_METRIC = "employment_rate"
+"""The monthly indicator whose paired difference :func:`compare` follows month by month."""
 
 RATIOS: dict[str, tuple[str, str, str]] = {
     "cost_per_reemployed_usd": (
@@ -106,6 +152,9 @@ RATIOS: dict[str, tuple[str, str, str]] = {
         "long_term_unemployed_years"),
 }
 """Cost-effectiveness ratios: label, unit and the measure whose gain is the denominator."""
+
+HEADLINE_RATIO = "cost_per_reemployed_usd"
+"""The cost-effectiveness ratio a report leads with (its overview)."""
 
 EFFECT_METHODS: dict[str, str] = {
     "trainees": "Trainees, k months after the start of training, against displaced workers k "
@@ -207,10 +256,11 @@ def run_outcomes(df: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     One row per run and economy: ``scenario``, ``replicate``, ``seed``, ``economy`` and one
-    column per measure. Sums over the run ("person-years", "USD") cover months 1 to the
-    horizon; month 0 is the common starting state.
+    column per measure. Sums, means and peaks over the run cover months 1 to the horizon;
+    month 0 is the common starting state.
     """
-    _check_columns(df, [*_RUN_KEYS, "run_id", "step", "unemployment_rate", "unemployed",
+    _check_columns(df, [*_RUN_KEYS, "run_id", "step", "employment_rate",
+                        "unemployment_rate_incl_training", "unemployment_rate", "unemployed",
                         "long_term_unemployed_share", "cohort_12m_employed",
                         "cohort_24m_employed", "displaced_reemployed",
                         "displaced_income_loss_usd", "spending_total_usd",
@@ -221,6 +271,10 @@ def run_outcomes(df: pd.DataFrame) -> pd.DataFrame:
     last = d.loc[g["step"].idxmax()].set_index(keys)
     ltu_people = d["long_term_unemployed_share"].fillna(0.0) * d["unemployed"]
     out = pd.DataFrame({
+        "employment_rate_horizon": last["employment_rate"],
+        "employment_rate_mean": g["employment_rate"].mean(),
+        "unemployment_rate_incl_training_horizon": last["unemployment_rate_incl_training"],
+        "unemployment_rate_incl_training_peak": g["unemployment_rate_incl_training"].max(),
         "unemployment_rate_peak": g["unemployment_rate"].max(),
         "unemployment_rate_horizon": last["unemployment_rate"],
         "long_term_unemployed_share": last["long_term_unemployed_share"],
@@ -433,10 +487,10 @@ def cost_effectiveness(outcomes: pd.DataFrame, reference: str, confidence: float
     return pd.DataFrame(rows)
 
 
-def path_differences(df: pd.DataFrame, reference: str, metric: str = "unemployment_rate",
+def path_differences(df: pd.DataFrame, reference: str, metric: str = PATH_METRIC,
                      confidence: float = 0.95, options: Sequence[str] | None = None
                      ) -> pd.DataFrame:
-    """Paired difference of a monthly indicator, month by month.
+    """Paired difference of a monthly indicator (default :data:`PATH_METRIC`), month by month.
 
     Returns
     -------
@@ -567,6 +621,8 @@ class Comparison:
     paths: pd.DataFrame
     effect: pd.DataFrame
     confidence: float = 0.95
+    path_metric: str = PATH_METRIC
+    """The monthly indicator of :attr:`paths`."""
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables by name (for writing)."""
@@ -577,7 +633,8 @@ class Comparison:
 
 
 def compare(df: pd.DataFrame, reference: str, counterfactual: str | None = None,
-            options: Sequence[str] | None = None, confidence: float = 0.95) -> Comparison:
+            options: Sequence[str] | None = None, confidence: float = 0.95,
+            path_metric: str = PATH_METRIC) -> Comparison:
     """Every comparison table of options against ``reference``.
 
     Parameters
@@ -594,6 +651,9 @@ def compare(df: pd.DataFrame, reference: str, counterfactual: str | None = None,
         The order of options in the tables (default: alphabetical).
     confidence : float
         Level of every confidence interval.
+    path_metric : str
+        The monthly indicator followed month by month in ``paths`` (default: the employment
+        rate, :data:`PATH_METRIC`).
 
     Returns
     -------
@@ -608,6 +668,6 @@ def compare(df: pd.DataFrame, reference: str, counterfactual: str | None = None,
         outcomes=outcomes, pairs=pairs, differences=summarize_pairs(pairs, confidence),
         cost_pairs=cost_effectiveness_pairs(outcomes, reference, order),
         cost_effectiveness=cost_effectiveness(outcomes, reference, confidence, order),
-        paths=path_differences(df, reference, "unemployment_rate", confidence, order),
+        paths=path_differences(df, reference, path_metric, confidence, order),
         effect=programme_effect(df, counterfactual, confidence, order),
-        confidence=confidence)
+        confidence=confidence, path_metric=path_metric)

@@ -55,8 +55,11 @@ def labour_force_pass(economy, sex, age, status, months, firm, subsidy_until, u,
 
     Returns
     -------
-    exits, entries : numpy.ndarray
-        Rows that left and entered the labour force, per economy (counts).
+    exits : numpy.ndarray
+        Rows that left the labour force, per economy and former status (employed, unemployed,
+        training), shape ``(n_economies, 3)``.
+    entries, joined, left : numpy.ndarray
+        Rows that entered the labour force, joined the population and left it, per economy.
     """
     n = economy.size
     n_e = exit_employed.size
@@ -109,8 +112,10 @@ def labour_force_pass(economy, sex, age, status, months, firm, subsidy_until, u,
                 p_grow[g] = min((pop_target[g] - pop[g]) / n_spare[g], 1.0)
             elif pop_target[g] < pop[g] and n_olf[g] > 0:
                 p_shrink[g] = min((pop[g] - pop_target[g]) / n_olf[g], 1.0 - p_enter[g])
-    exits = np.zeros(n_e, np.int64)
+    exits = np.zeros((n_e, 3), np.int64)
     entries = np.zeros(n_e, np.int64)
+    joined = np.zeros(n_e, np.int64)
+    left = np.zeros(n_e, np.int64)
     for i in range(n):
         st = status[i]
         e = economy[i]
@@ -119,6 +124,7 @@ def labour_force_pass(economy, sex, age, status, months, firm, subsidy_until, u,
             if u[i] < p_grow[g]:
                 status[i] = OUT_OF_LABOUR_FORCE
                 months[i] = 0
+                joined[e] += 1
             continue
         if st == OUT_OF_LABOUR_FORCE:
             if u[i] < p_enter[g]:
@@ -133,6 +139,7 @@ def labour_force_pass(economy, sex, age, status, months, firm, subsidy_until, u,
             elif u[i] >= 1.0 - p_shrink[g]:
                 status[i] = OUTSIDE_POPULATION
                 months[i] = 0
+                left[e] += 1
             continue
         base = exit_employed[e] if st == EMPLOYED else exit_unemployed[e]
         p = 1.0 - (1.0 - base) * (1.0 - extra[g * n_age + age[i]])
@@ -142,8 +149,8 @@ def labour_force_pass(economy, sex, age, status, months, firm, subsidy_until, u,
             subsidy_until[i] = -1
             status[i] = OUT_OF_LABOUR_FORCE
             months[i] = 0
-            exits[e] += 1
-    return exits, entries
+            exits[e, st] += 1
+    return exits, entries, joined, left
 
 
 __all__ = ["demographic_counts", "labour_force_pass", "status_counts"]

@@ -368,3 +368,39 @@ def assign_by_rank(groups: np.ndarray, picked_counts: np.ndarray, u: np.ndarray
     rank = rank_within_groups(groups, u)
     cum = np.cumsum(picked_counts, axis=1)[groups]
     return (rank[:, None] >= cum).sum(axis=1)
+
+
+def okun_elasticity(log_output: np.ndarray, unemployment: np.ndarray, growth0: float,
+                    level_weight: float, growth_weight: float, bounds: tuple[float, float]
+                    ) -> float:
+    """Okun elasticity estimated from an economy's own annual history (difference form).
+
+    The output gap is ``log Y - log Y*`` with ``Y*`` from :func:`holt_potential` (one-sided, so
+    the estimate uses no year after the last one given). The elasticity is minus the OLS slope
+    of the yearly change in the unemployment rate on the yearly change in the gap, with an
+    intercept, clipped to ``bounds``; with fewer than five usable years it is the lower bound.
+
+    References
+    ----------
+    Okun, A. M. (1962). Potential GNP: its measurement and significance. Proceedings of the
+    Business and Economic Statistics Section, American Statistical Association, 98-104.
+    Ball, L., Leigh, D. & Loungani, P. (2017). Okun's law: fit at 50? Journal of Money, Credit
+    and Banking 49(7), 1413-1441. doi:10.1111/jmcb.12420
+    """
+    y = np.asarray(log_output, dtype=float)
+    u = np.asarray(unemployment, dtype=float)
+    ok = np.isfinite(y) & np.isfinite(u)
+    if ok.sum() < 6 or not ok.all():
+        first = int(np.argmax(ok))
+        y, u = y[first:], u[first:]
+        ok = np.isfinite(y) & np.isfinite(u)
+        if ok.sum() < 6 or not ok.all():
+            return float(bounds[0])
+    gap = y - holt_potential(y, growth0, level_weight, growth_weight)
+    dg, du = np.diff(gap), np.diff(u)
+    dg = dg - dg.mean()
+    denom = float(dg @ dg)
+    if denom <= 0:
+        return float(bounds[0])
+    slope = float(dg @ (du - du.mean())) / denom
+    return float(np.clip(-slope, *bounds))

@@ -39,6 +39,8 @@ from .reporters import CUMULATIVE, DEMAND_EFFECTS, FLOWS, METRICS, compute_metri
 from .streams import EconomyStreams
 from .workers import COHORT_MONTHS, NEVER, Workers
 
+OKUN_BOUNDS = (0.05, 0.8)
+"""Bounds of the Okun elasticities estimated from each economy's history."""
 N_SECTORS = len(SECTORS)
 N_SEX = len(SEXES)
 N_AGE = len(AGE_GROUPS)
@@ -155,6 +157,7 @@ class DisplacementModel(mesa.Model):
         self.potential_path = np.ones((months + 1, n))             # potential output, rel.
         self.income_path = np.ones((months + 1, n))                # GDP per capita, rel.
         self.elasticity = np.zeros((n, N_SECTORS))
+        self.okun = P.okun_elasticity.copy()
         burn = self.config.burn_in_months
         self.lf_burn_path = np.zeros((burn + 1, n, N_SEX, N_AGE))
         self.pop_burn_path = np.zeros((burn + 1, n, N_SEX))
@@ -176,6 +179,15 @@ class DisplacementModel(mesa.Model):
             log_pot = market.holt_potential(log_y, 0.0 if d.flat else g0,
                                             P.trend_level_weight[e], P.trend_growth_weight[e])
             self.cycle_path[:, e] = monthly(np.exp(log_y - log_pot), months)
+            if np.isnan(P.okun_elasticity[e]):
+                # Okun elasticity from the economy's own history up to the start year.
+                upto = (years >= 1991) & (years <= self.start_year)
+                log_hist = np.log(hist.real_gdp[upto])
+                early = np.diff(log_hist[:11])
+                self.okun[e] = market.okun_elasticity(
+                    log_hist, hist.unemployment_rate[upto],
+                    float(np.mean(early)) if early.size else 0.0,
+                    P.trend_level_weight[e], P.trend_growth_weight[e], OKUN_BOUNDS)
             self.potential_path[:, e] = monthly(np.exp(log_pot), months)
             self.income_path[:, e] = monthly(paths.real_gdp_per_capita, months)
             # Burn-in: the labour force and population on their observed paths over the
@@ -235,6 +247,7 @@ class DisplacementModel(mesa.Model):
         self.wage_level = P.labour_share * self.gdp / employed_people / 12.0
         self.wage_index = np.ones(self.n_economies)
         self.wage_trend = np.ones(self.n_economies)
+        self.wage_slack = np.ones(self.n_economies)
         wage_gap = (self.us_profile.gdp_per_capita_usd / gdppc) ** P.wage_gap_elasticity
         years_from_ref = self.start_year - P.cost_reference_year
         along_curve = (1.0 - P.cost_decline) ** years_from_ref
@@ -391,6 +404,8 @@ class DisplacementModel(mesa.Model):
         self.extra_reinstatement = np.zeros((self.n_economies, N_SECTORS))
         self.pending_reinstatement = np.zeros((self.n_economies, N_SECTORS))
         self.cell_automated = np.zeros((self.n_economies, N_SECTORS))
+        self._new_automated = np.zeros((self.n_economies, N_SECTORS))
+        self._new_productivity = np.zeros((self.n_economies, N_SECTORS))
         self.absorbed = np.zeros(self.n_economies)
         for i in range(f.n):
             Firm(self, i)
@@ -436,6 +451,7 @@ class DisplacementModel(mesa.Model):
         self.month = 0
         self.wage_index[:] = 1.0
         self.wage_trend[:] = 1.0
+        self.wage_slack[:] = 1.0
         for arr in self.flows.values():
             arr[:] = 0.0
         for arr in self.demand_flows.values():
@@ -528,18 +544,20 @@ class DisplacementModel(mesa.Model):
             self._record_cohorts()
 
     def _update_wages(self) -> None:
-        """Wages move towards the wage curve around their productivity trend."""
+        """Wages: the productivity trend times a slack factor that moves, with a lag, towards
+        the wage curve (docs/ODD.md, "Wages")."""
         P = self.params
         m = self._driver_month()
         trend = (self.potential_path[m] / self.potential_path[0]) / (
             self.lf_target[m].sum(axis=(1, 2)) / self.lf_target[0].sum(axis=(1, 2)))
         if self._burning:
             trend = np.ones(self.n_economies)
-        target = trend * market.wage_curve_target(self._unemployment_rate(), self.u_star,
-                                                  P.wage_curve_elasticity)
-        self.wage_trend = trend
-        self.wage_index = market.partial_adjustment(self.wage_index, target,
+        target = market.wage_curve_target(self._unemployment_rate(), self.u_star,
+                                          P.wage_curve_elasticity)
+        self.wage_slack = market.partial_adjustment(self.wage_slack, target,
                                                     P.wage_adjustment_months)
+        self.wage_trend = trend
+        self.wage_index = trend * self.wage_slack
 
     def _cost_ratio(self) -> np.ndarray:
         """Cost of automating over the wage cost of the work it replaces, per economy."""
@@ -552,25 +570,39 @@ class DisplacementModel(mesa.Model):
         f = self.firms_state
         m = self._driver_month()
         lf = self._labour_targets()[0].sum(axis=(1, 2))
-        wage_term = (self.wage_index / self.wage_trend) ** -P.labour_demand_elasticity
-        scale = self.kappa * lf * self.cycle_path[m] ** P.okun_elasticity * wage_term
+        wage_term = self.wage_slack ** -P.labour_demand_elasticity
+        cycle = 1.0 if self._burning else self.cycle_path[m] ** self.okun
+        scale = self.kappa * lf * cycle * wage_term
         if self._burning:
             mix = self.share0
         else:
             mix = market.sector_mix(self.share0, self.income_path[m] / self.income_path[0],
                                     self.elasticity)
         demand = scale[:, None] * mix
+        # Exact decomposition of the change in demand D x F, F = 1 - automated + productivity
+        # + reinstatement + absorbed: (D1 - D0) F0 + D1 (F1 - F0), effect by effect.
+        released = np.zeros_like(demand)
+        step = np.zeros(self.n_economies)
+        if not self._burning:
+            released = self._release_reinstatement()
         extra = self.extra_productivity + self.extra_reinstatement
-        factor = 1.0 - self.cell_automated + extra + self.absorbed[:, None]
-        self.demand_flows["drivers"] += (demand - self.cell_demand) * factor
-        self.cell_demand = demand
+        before = (1.0 - (self.cell_automated - self._new_automated)
+                  + (extra - self._new_productivity - released) + self.absorbed[:, None])
         if not self._burning:
             # Aggregate absorption: the net shortfall left by the three effects closes as
             # output returns towards potential (docs/ODD.md, "Labour demand").
             net = (mix * (self.cell_automated - extra)).sum(1)
             step = (net - self.absorbed) * -np.expm1(-P.absorption_per_year / 12.0)
             self.absorbed += step
-            self.demand_flows["absorption"] += step[:, None] * demand
+        flows = self.demand_flows
+        flows["drivers"] += (demand - self.cell_demand) * before
+        flows["displacement"] -= self._new_automated * demand
+        flows["productivity"] += self._new_productivity * demand
+        flows["reinstatement"] += released * demand
+        flows["absorption"] += step[:, None] * demand
+        self._new_automated[:] = 0.0
+        self._new_productivity[:] = 0.0
+        self.cell_demand = demand
         firm_factor = (1.0 - f.automated_share + (extra + self.absorbed[:, None]).ravel()[f.cell])
         f.target = demand.ravel()[f.cell] * f.demand_share * np.maximum(firm_factor, 0.0)
 
@@ -613,7 +645,9 @@ class DisplacementModel(mesa.Model):
         share = np.where(f.employment > 0, P.depth[fe] * sums / np.maximum(f.employment, 1.0),
                          0.0)
         f.automated_share[firms] = share[firms]
-        f.cost_saving[firms] = np.maximum(1.0 - ratio[fe[firms]], 0.0)
+        # Unit-cost saving on the automated work, as the adopting firm values it (its threshold
+        # is what automated work is worth to it relative to the wage cost it replaces).
+        f.cost_saving[firms] = np.maximum(1.0 - ratio[fe[firms]] / f.threshold[firms], 0.0)
         cuts = np.zeros(f.n, np.int64)
         drng = self.streams["displacement"]
         firm_u = np.concatenate([g.random(int(c)) for g, c in zip(
@@ -633,18 +667,19 @@ class DisplacementModel(mesa.Model):
         self.cell_automated += automated
         self.extra_productivity += gain
         self.pending_reinstatement += P.reinstatement_ratio[:, None] * automated
-        self.demand_flows["displacement"] -= automated * self.cell_demand
-        self.demand_flows["productivity"] += gain * self.cell_demand
+        self._new_automated += automated
+        self._new_productivity += gain
         # Automation raises the skill its sector requires (new tasks, docs/ODD.md).
         self.sector_skill_req = np.minimum(
             self.base_skill_req + P.skill_upgrade[:, None] * self.cell_automated, 2.0)
 
-    def _release_reinstatement(self) -> None:
+    def _release_reinstatement(self) -> np.ndarray:
+        """New tasks that arrive this month, as shares of each cell's demand."""
         release = self.pending_reinstatement * -np.expm1(
             -1.0 / self.params.creation_lag_months[:, None])
         self.pending_reinstatement -= release
         self.extra_reinstatement += release
-        self.demand_flows["reinstatement"] += release * self.cell_demand
+        return release
 
     def _displace(self, idx: np.ndarray) -> None:
         w = self.workers
@@ -659,8 +694,6 @@ class DisplacementModel(mesa.Model):
     def _churn(self) -> None:
         f = self.firms_state
         fe = f.economy
-        if not self._burning:
-            self._release_reinstatement()
         sep_prob, f.vacancies, _ = market.churn(
             f.employment, f.vacancies, f.target, self.separation_rate[fe],
             self.opening_rate[fe], self.gamma_u[fe], self.gamma_v[fe])
@@ -685,12 +718,17 @@ class DisplacementModel(mesa.Model):
         w = self.workers
         lf_now, pop_now, moves = self._labour_targets()
         f = self.firms_state
-        exits, entries = kernels.labour_force_pass(
+        exits, entries, joined, left = kernels.labour_force_pass(
             w.economy, w.sex, w.age, w.status, w.months_in_status, w.firm, w.subsidy_until,
             rng.random_all(), rng.random_all(np.float32), self.ageing, self.exit_employed, self.exit_unemployed,
             lf_now.ravel(), pop_now.ravel(), f.employment, N_SEX, N_AGE, moves)
-        self.flows["exits"] += exits
+        self.flows["exits"] += exits.sum(1)
+        self.flows["exits_employed"] += exits[:, EMPLOYED]
+        self.flows["exits_searching"] += exits[:, UNEMPLOYED]
+        self.flows["exits_training"] += exits[:, TRAINING]
         self.flows["entries"] += entries
+        self.flows["population_joined"] += joined
+        self.flows["population_left"] += left
 
     def _leave_labour_force(self, idx: np.ndarray) -> None:
         w = self.workers

@@ -61,7 +61,7 @@ class EconomyParams:
     long_term_months: np.ndarray
     exit_rate_employed: np.ndarray
     exit_rate_unemployed: np.ndarray
-    okun_elasticity: np.ndarray
+    okun_elasticity: np.ndarray      # nan: estimated from the economy's history
     trend_level_weight: np.ndarray
     trend_growth_weight: np.ndarray
     wage_curve_elasticity: np.ndarray
@@ -154,7 +154,8 @@ def resolve(settings: Sequence[EconomySettings]) -> EconomyParams:
         long_term_months=col(lambda s: lm(s).long_term_months, np.int64),
         exit_rate_employed=col(lambda s: lm(s).exit_rate_employed),
         exit_rate_unemployed=col(lambda s: lm(s).exit_rate_unemployed),
-        okun_elasticity=col(lambda s: lm(s).okun_elasticity),
+        okun_elasticity=col(lambda s: np.nan if lm(s).okun_elasticity is None
+                            else lm(s).okun_elasticity),
         trend_level_weight=col(lambda s: lm(s).trend_level_weight),
         trend_growth_weight=col(lambda s: lm(s).trend_growth_weight),
         wage_curve_elasticity=col(lambda s: lm(s).wage_curve_elasticity),

@@ -37,12 +37,13 @@ if TYPE_CHECKING:
 FLOWS: tuple[str, ...] = (
     "displaced", "separations", "hires", "hires_displaced", "training_started",
     "training_completed", "training_dropped", "training_left_for_job", "exits", "entries",
-    "centre_trainees", "training_slots", "spending_training_usd", "spending_benefits_usd",
+    "centre_trainees", "exits_employed", "exits_searching", "exits_training",
+    "population_joined", "population_left", "training_slots", "spending_training_usd", "spending_benefits_usd",
     "spending_subsidy_usd", "centre_contribution_usd",
 )
 """Flows the model accumulates during a month (worker agents, except slots and USD)."""
 
-_AGENT_FLOWS = FLOWS[:11]
+_AGENT_FLOWS = FLOWS[:16]
 CUMULATIVE: tuple[str, ...] = ("displaced", "training_completed", "training_started")
 
 DEMAND_EFFECTS: tuple[str, ...] = ("drivers", "displacement", "productivity", "reinstatement",
@@ -122,6 +123,11 @@ METRICS: dict[str, str] = {
     "centre_trainees": "Trainees enrolled at the regional centre this month (people)",
     "exits": "People who left the labour force this month (people)",
     "entries": "People who entered or re-entered the labour force this month (people)",
+    "exits_employed": "Employed people who left the labour force this month (people)",
+    "exits_searching": "Unemployed people who left the labour force this month (people)",
+    "exits_training": "Trainees who left the labour force this month (people)",
+    "population_joined": "People who joined the working-age population this month (people)",
+    "population_left": "People who left the working-age population this month (people)",
     "mean_wage_usd": "Mean monthly wage of the employed (start-year USD)",
     "displaced_income_loss_usd": "Wages lost this month by workers ever displaced, against "
                                  "their wage before displacement at today's index (USD)",

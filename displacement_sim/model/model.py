@@ -192,12 +192,17 @@ class DisplacementModel(mesa.Model):
             self.income_path[:, e] = monthly(paths.real_gdp_per_capita, months)
             # Burn-in: the labour force and population on their observed paths over the
             # months before the start (flat if the drivers are, or before the data).
-            back = -(-burn // 12)
-            if burn and not d.flat and self.start_year - back >= int(hist.years[0]):
+            back = min(-(-burn // 12), self.start_year - int(hist.years[0]))
+            if burn and not d.flat and back > 0:
                 prior = annual_paths(hist, self.start_year - back, back)
-                self.lf_burn_path[:, e] = monthly(prior.labour_force, 12 * back)[-(burn + 1):]
-                self.pop_burn_path[:, e] = monthly(
-                    prior.labour_force.sum(axis=2) / prior.participation, 12 * back)[-(burn + 1):]
+                lf_b = monthly(prior.labour_force, 12 * back)
+                pop_b = monthly(prior.labour_force.sum(axis=2) / prior.participation, 12 * back)
+                # Held at the first year of data before it, if the burn-in reaches further.
+                pad = max(burn + 1 - lf_b.shape[0], 0)
+                lf_b = np.concatenate([np.repeat(lf_b[:1], pad, axis=0), lf_b])
+                pop_b = np.concatenate([np.repeat(pop_b[:1], pad, axis=0), pop_b])
+                self.lf_burn_path[:, e] = lf_b[-(burn + 1):]
+                self.pop_burn_path[:, e] = pop_b[-(burn + 1):]
             else:
                 self.lf_burn_path[:, e] = self.lf_path[0, e]
                 self.pop_burn_path[:, e] = self.pop_path[0, e]
@@ -432,8 +437,10 @@ class DisplacementModel(mesa.Model):
     def _burn_in(self, months: int) -> None:
         """Run ``months`` steps before the start to reach the model's own stationary state.
 
-        Automation, structural change and programmes are off and the drivers flat. Each month
-        labour demand (``kappa``) is steered towards the observed unemployment rate; the run
+        Automation, structural change, the output cycle and programmes are off; the labour
+        force and the population follow their observed paths over the months before the start
+        (flat where the drivers are flat or the data do not reach back). Each month labour
+        demand (``kappa``) is steered towards the observed unemployment rate; the run
         then starts with the mean ``kappa`` of the last half of the burn-in, from the state
         the model reached (durations, sectors of the unemployed, vacancies).
         """
@@ -452,11 +459,11 @@ class DisplacementModel(mesa.Model):
         self.wage_index[:] = 1.0
         self.wage_trend[:] = 1.0
         self.wage_slack[:] = 1.0
+        self._set_targets()
         for arr in self.flows.values():
             arr[:] = 0.0
         for arr in self.demand_flows.values():
             arr[:] = 0.0
-        self._set_targets()
 
     # ------------------------------------------------------------------ helpers
 

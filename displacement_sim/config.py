@@ -193,6 +193,13 @@ class LabourMarket(Strict):
     """Own-wage elasticity of labour demand, in absolute value: -0.43 is the mean of 705
     estimates in Popp (2023)'s meta-analysis for Germany; Lichter, Peichl & Siegloch (2015)
     find a wide spread across countries (bounds 0.2-1.0)."""
+    observed_benefit_replacement: Share = 0.0
+    """Replacement rate of the unemployment benefits in force in the data years, used in the
+    burn-in: they shape the observed unemployment rate that the stationary state reproduces.
+    ``policy.benefits`` sets the benefits from month 1, so a scenario that changes them shows
+    the effect (docs/ODD.md, "Initialisation")."""
+    observed_benefit_months: Annotated[int, Field(ge=0, le=120, strict=True)] = 0
+    """Months of entitlement of the benefits in force in the data years (burn-in)."""
     labour_share: Share = 0.5
     """Assumption. Labour income share of GDP, which with GDP and employment sets the mean wage."""
     skill_wage_ratio: tuple[Positive, Positive, Positive] = (0.7, 1.0, 1.8)

@@ -118,7 +118,7 @@ def write_history_fit(paths: pd.DataFrame, scores: pd.DataFrame, root: str | Pat
         "MAE of persistence (pp)": scores["mae_persistence_pp"].map("{:.2f}".format),
         "Beats persistence": scores["beats_persistence"].map({True: "yes", False: "no"}),
     })
-    text = (f"# Replay of history: unemployment rate, model against observed\n\n"
+    text = ("# Replay of history: unemployment rate, model against observed\n\n"
             + (f"Made with `{command}`.\n\n" if command else "")
             + f"Mean absolute error at most 1 pp in {ok} of {len(scores)} economies; the model "
             f"beats the naive benchmark (the start year's rate kept) in {beats} of "

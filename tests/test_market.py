@@ -338,17 +338,3 @@ def test_ageing_probability_gives_band_width_in_expectation() -> None:
     p = market.ageing_probability(np.array([10.0, 30.0, np.inf]))
     assert_allclose(1.0 / p[:2] / 12.0, [10.0, 30.0])
     assert p[2] == 0.0
-
-
-def test_pick_counts_takes_exactly_the_counts(rng: np.random.Generator) -> None:
-    groups = np.repeat(np.arange(3), [5, 3, 4])
-    picked = market.pick_counts(groups, np.array([2, 5, 0]), rng.random(groups.size))
-    assert_array_equal(np.bincount(groups[picked], minlength=3), [2, 3, 0])
-
-
-def test_assign_by_rank_fills_blocks_in_order(rng: np.random.Generator) -> None:
-    groups = np.repeat(np.arange(2), [6, 4])
-    blocks = market.assign_by_rank(groups, np.array([[2, 3, 1], [1, 0, 3]]),
-                                   rng.random(groups.size))
-    assert_array_equal(np.bincount(blocks[groups == 0], minlength=3), [2, 3, 1])
-    assert_array_equal(np.bincount(blocks[groups == 1], minlength=3), [1, 0, 3])

@@ -39,9 +39,10 @@ def demographic_counts(economy: np.ndarray, sex: np.ndarray, age: np.ndarray,
 
 
 @njit(cache=True)
-def labour_force_pass(economy, sex, age, status, months, firm, subsidy_until, u, u_age,
-                      ageing, exit_employed, exit_unemployed, lf_target, pop_target,
-                      firm_employment, n_sex, n_age, move_population):
+def labour_force_pass(economy, sex, age, status, months, firm, subsidy_until, displaced_month,
+                      training_start, trainings, trained, u, u_age, ageing, exit_employed,
+                      exit_unemployed, lf_target, pop_target, firm_employment, n_sex, n_age,
+                      move_population):
     """Ageing, exits, entries and population moves of one month, in two passes over the rows.
 
     First everyone in the population moves one age band up with chance ``ageing[age]``
@@ -51,7 +52,8 @@ def labour_force_pass(economy, sex, age, status, months, firm, subsidy_until, u,
     inactive people of the same economy and sex enter in proportion to the cells' shortfalls,
     into the age band short (drawn from the rescaled uniform). With ``move_population``, spare
     rows join the working-age population, or inactive people leave it, towards the
-    population targets by economy and sex. One uniform ``u[i]`` per row decides all of it.
+    population targets by economy and sex; a row that joins is a new person, with no
+    displacement or training history. One uniform ``u[i]`` per row decides all of it.
 
     Returns
     -------
@@ -124,6 +126,10 @@ def labour_force_pass(economy, sex, age, status, months, firm, subsidy_until, u,
             if u[i] < p_grow[g]:
                 status[i] = OUT_OF_LABOUR_FORCE
                 months[i] = 0
+                displaced_month[i] = -1
+                training_start[i] = -1
+                trainings[i] = 0
+                trained[i] = False
                 joined[e] += 1
             continue
         if st == OUT_OF_LABOUR_FORCE:

@@ -349,27 +349,6 @@ def ageing_probability(band_years: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(years), 1.0 / (12.0 * years), 0.0)
 
 
-def pick_counts(groups: np.ndarray, counts: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Pick ``counts[g]`` members of each group uniformly at random (mask over members)."""
-    if groups.size == 0:
-        return np.zeros(0, dtype=bool)
-    return rank_within_groups(groups, u) < counts[groups]
-
-
-def assign_by_rank(groups: np.ndarray, picked_counts: np.ndarray, u: np.ndarray
-                   ) -> np.ndarray:
-    """Split each group's members, in random order, into consecutive blocks of given sizes.
-
-    ``picked_counts`` has shape ``(n_groups, n_blocks)``; the member of rank ``r`` in its group
-    goes to the first block whose cumulative size exceeds ``r`` (``n_blocks`` if none).
-    """
-    if groups.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    rank = rank_within_groups(groups, u)
-    cum = np.cumsum(picked_counts, axis=1)[groups]
-    return (rank[:, None] >= cum).sum(axis=1)
-
-
 def okun_elasticity(log_output: np.ndarray, unemployment: np.ndarray, growth0: float,
                     level_weight: float, growth_weight: float, bounds: tuple[float, float]
                     ) -> float:
@@ -378,7 +357,8 @@ def okun_elasticity(log_output: np.ndarray, unemployment: np.ndarray, growth0: f
     The output gap is ``log Y - log Y*`` with ``Y*`` from :func:`holt_potential` (one-sided, so
     the estimate uses no year after the last one given). The elasticity is minus the OLS slope
     of the yearly change in the unemployment rate on the yearly change in the gap, with an
-    intercept, clipped to ``bounds``; with fewer than five usable years it is the lower bound.
+    intercept, clipped to ``bounds``. Years before the first with both series are dropped;
+    with fewer than six years left, or a gap after them, it is the lower bound.
 
     References
     ----------

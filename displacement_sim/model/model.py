@@ -44,8 +44,7 @@ OKUN_BOUNDS = (0.05, 0.8)
 N_SECTORS = len(SECTORS)
 N_SEX = len(SEXES)
 N_AGE = len(AGE_GROUPS)
-STREAMS = ("init", "adoption", "displacement", "churn", "training", "search", "exits",
-           "demography")
+STREAMS = ("init", "adoption", "displacement", "churn", "training", "search", "demography")
 """Independent random streams, one per mechanism and economy (``EconomyStreams``), all spawned
 from the run's seed, so that a policy change shifts neither the draws of unrelated mechanisms
 nor those of other economies (common random numbers)."""
@@ -105,7 +104,7 @@ class DisplacementModel(mesa.Model):
         self.config = scenario
         self.month = 0
         self._clock = 0
-        self._burning = False
+        self._burning = True  # construction and burn-in: the start's own conditions
         self.inputs = inputs if inputs is not None else load_inputs(scenario, profiles)
         self.economy_codes = tuple(scenario.economies)
         self.profiles = [self.inputs.profiles[iso] for iso in self.economy_codes]
@@ -501,12 +500,21 @@ class DisplacementModel(mesa.Model):
         e = w.economy[idx]
         months = w.months_in_status[idx].astype(float)
         status = w.status[idx]
-        paid = (status == UNEMPLOYED) & (months < P.benefit_months[e])
+        rate, entitled = self._benefits()
+        paid = (status == UNEMPLOYED) & (months < entitled[e])
         intensity = np.where(paid, 1.0 - np.minimum(
-            P.benefit_search_elasticity[e] * P.benefit_replacement[e], 1.0), 1.0)
+            P.benefit_search_elasticity[e] * rate[e], 1.0), 1.0)
         intensity *= np.where(status == UNEMPLOYED,
                               np.exp(-P.duration_decay_per_year[e] * months / 12.0), 1.0)
         return np.where(status == TRAINING, P.lockin_search_factor[e], intensity)
+
+    def _benefits(self) -> tuple[np.ndarray, np.ndarray]:
+        """Replacement rate and months of entitlement in force: those observed in the burn-in,
+        the scenario's from month 1."""
+        P = self.params
+        if self._burning:
+            return P.observed_benefit_replacement, P.observed_benefit_months
+        return P.benefit_replacement, P.benefit_months
 
     def _fit(self, idx: np.ndarray, sector: np.ndarray) -> np.ndarray:
         """Hiring-chance factor of workers ``idx`` applying to ``sector``: skill gap penalty."""
@@ -727,7 +735,7 @@ class DisplacementModel(mesa.Model):
         f = self.firms_state
         exits, entries, joined, left = kernels.labour_force_pass(
             w.economy, w.sex, w.age, w.status, w.months_in_status, w.firm, w.subsidy_until,
-            rng.random_all(), rng.random_all(np.float32), self.ageing, self.exit_employed, self.exit_unemployed,
+            w.displaced_month, w.training_start, w.trainings, w.trained, rng.random_all(), rng.random_all(np.float32), self.ageing, self.exit_employed, self.exit_unemployed,
             lf_now.ravel(), pop_now.ravel(), f.employment, N_SEX, N_AGE, moves)
         self.flows["exits"] += exits.sum(1)
         self.flows["exits_employed"] += exits[:, EMPLOYED]
@@ -736,13 +744,6 @@ class DisplacementModel(mesa.Model):
         self.flows["entries"] += entries
         self.flows["population_joined"] += joined
         self.flows["population_left"] += left
-
-    def _leave_labour_force(self, idx: np.ndarray) -> None:
-        w = self.workers
-        employed = idx[w.status[idx] == EMPLOYED]
-        np.subtract.at(self.firms_state.employment, w.firm[employed], 1.0)
-        w.subsidy_until[idx] = NEVER
-        w.set_status(idx, OUT_OF_LABOUR_FORCE)
 
     def _train(self) -> None:
         rng = self.streams["training"]

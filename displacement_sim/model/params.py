@@ -67,6 +67,8 @@ class EconomyParams:
     wage_curve_elasticity: np.ndarray
     wage_adjustment_months: np.ndarray
     labour_demand_elasticity: np.ndarray
+    observed_benefit_replacement: np.ndarray
+    observed_benefit_months: np.ndarray
     labour_share: np.ndarray
     skill_wage_ratio: np.ndarray     # (n, 3)
     # training
@@ -161,6 +163,8 @@ def resolve(settings: Sequence[EconomySettings]) -> EconomyParams:
         wage_curve_elasticity=col(lambda s: lm(s).wage_curve_elasticity),
         wage_adjustment_months=col(lambda s: lm(s).wage_adjustment_months),
         labour_demand_elasticity=col(lambda s: lm(s).labour_demand_elasticity),
+        observed_benefit_replacement=col(lambda s: lm(s).observed_benefit_replacement),
+        observed_benefit_months=col(lambda s: lm(s).observed_benefit_months),
         labour_share=col(lambda s: lm(s).labour_share),
         skill_wage_ratio=np.array([lm(s).skill_wage_ratio for s in settings], dtype=float),
         duration_months=col(lambda s: tr(s).duration_months),

@@ -306,7 +306,10 @@ def _completion_ratio(no_digital_factor: float, seeds: range) -> float:
     s = validate({**SMALL, "name": "digital", "economies": ["LAO", "KHM"], "years": 2,
                   "min_agents_per_economy": 1000,
                   "policy": {"capacity_building": {"share_of_gdp": 0.01}},
-                  "training": {"duration_months": 4,
+                  # Trainees neither search nor leave the labour force here, so that only
+                  # completion decides how a programme ends.
+                  "labour_market": {"exit_rate_unemployed": 0.0},
+                  "training": {"duration_months": 4, "lockin_search_factor": 0.0,
                                "no_digital_completion_factor": no_digital_factor}}, "digital")
     ratios = []
     for seed in seeds:

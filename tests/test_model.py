@@ -329,7 +329,10 @@ def test_weaker_digital_access_lowers_completion() -> None:
 
 def test_completion_needs_the_full_duration(tiny: Scenario) -> None:
     s = with_updates(tiny, {"policy.capacity_building.share_of_gdp": 0.01,
-                            "training.duration_months": 6})
+                            "training.duration_months": 6,
+                            # trainees neither search nor leave: only completion ends training
+                            "training.lockin_search_factor": 0.0,
+                            "labour_market.exit_rate_unemployed": 0.0})
     df = run_model(s, seed=8, months=12).results()
     started = df.groupby("step")["training_started"].sum()
     completed = df.groupby("step")["training_completed"].sum()

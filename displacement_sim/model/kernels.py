@@ -159,4 +159,22 @@ def labour_force_pass(economy, sex, age, status, months, firm, subsidy_until, di
     return exits, entries, joined, left
 
 
-__all__ = ["demographic_counts", "labour_force_pass", "status_counts"]
+
+
+@njit(cache=True)
+def churn_pass(economy, status, months, firm, subsidy_until, u, separation_prob,
+               firm_employment, n_economies):
+    """Separations of one month: each employed row leaves its job with its firm's probability
+    (decided by ``u[i]``, one uniform per row); returns separations per economy."""
+    out = np.zeros(n_economies, np.int64)
+    for i in range(economy.size):
+        if status[i] == EMPLOYED and u[i] < separation_prob[firm[i]]:
+            status[i] = UNEMPLOYED
+            months[i] = 0
+            subsidy_until[i] = -1
+            firm_employment[firm[i]] -= 1.0
+            out[economy[i]] += 1
+    return out
+
+
+__all__ = ["churn_pass", "demographic_counts", "labour_force_pass", "status_counts"]

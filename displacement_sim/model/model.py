@@ -567,7 +567,8 @@ class DisplacementModel(mesa.Model):
             self.lf_target[m].sum(axis=(1, 2)) / self.lf_target[0].sum(axis=(1, 2)))
         if self._burning:
             trend = np.ones(self.n_economies)
-        target = market.wage_curve_target(self._unemployment_rate(), self.u_star,
+        u = self._unemployment_rate() if self._burning else self._last_unemployment
+        target = market.wage_curve_target(u, self.u_star,
                                           P.wage_curve_elasticity)
         self.wage_slack = market.partial_adjustment(self.wage_slack, target,
                                                     P.wage_adjustment_months)
@@ -713,13 +714,10 @@ class DisplacementModel(mesa.Model):
             f.employment, f.vacancies, f.target, self.separation_rate[fe],
             self.opening_rate[fe], self.gamma_u[fe], self.gamma_v[fe])
         w = self.workers
-        emp = np.flatnonzero(w.status == EMPLOYED)
-        u = self.streams["churn"].random(emp, dtype=np.float32)
-        leave = emp[u < sep_prob[w.firm[emp]]]
-        w.set_status(leave, UNEMPLOYED)
-        w.subsidy_until[leave] = NEVER
-        np.subtract.at(f.employment, w.firm[leave], 1.0)
-        self.flows["separations"] += self._per_economy(leave)
+        self.flows["separations"] += kernels.churn_pass(
+            w.economy, w.status, w.months_in_status, w.firm, w.subsidy_until,
+            self.streams["churn"].random_all(np.float32), sep_prob, f.employment,
+            self.n_economies)
 
     def _labour_force_flows(self) -> None:
         """Ageing, exits at every status and duration, and entries that keep each sex and age
@@ -735,7 +733,8 @@ class DisplacementModel(mesa.Model):
         f = self.firms_state
         exits, entries, joined, left = kernels.labour_force_pass(
             w.economy, w.sex, w.age, w.status, w.months_in_status, w.firm, w.subsidy_until,
-            w.displaced_month, w.training_start, w.trainings, w.trained, rng.random_all(), rng.random_all(np.float32), self.ageing, self.exit_employed, self.exit_unemployed,
+            w.displaced_month, w.training_start, w.trainings, w.trained,
+            rng.random_all(np.float32), rng.random_all(np.float32), self.ageing, self.exit_employed, self.exit_unemployed,
             lf_now.ravel(), pop_now.ravel(), f.employment, N_SEX, N_AGE, moves)
         self.flows["exits"] += exits.sum(1)
         self.flows["exits_employed"] += exits[:, EMPLOYED]
@@ -914,12 +913,17 @@ class DisplacementModel(mesa.Model):
         P = self.params
         W = self.workers_per_agent
         usd = self.wage_level * self.wage_index
-        unemp = np.flatnonzero(w.status == UNEMPLOYED)
-        e = w.economy[unemp]
-        paid = unemp[w.months_in_status[unemp] < P.benefit_months[e]]
-        ep = w.economy[paid]
-        self.flows["spending_benefits_usd"] += self._per_economy(
-            paid, P.benefit_replacement[ep] * w.wage[paid] * usd[ep]) * W
+        if self._burning:
+            return
+        if np.any((P.benefit_replacement > 0) & (P.benefit_months > 0)):
+            unemp = np.flatnonzero(w.status == UNEMPLOYED)
+            e = w.economy[unemp]
+            paid = unemp[w.months_in_status[unemp] < P.benefit_months[e]]
+            ep = w.economy[paid]
+            self.flows["spending_benefits_usd"] += self._per_economy(
+                paid, P.benefit_replacement[ep] * w.wage[paid] * usd[ep]) * W
+        if not np.any(P.subsidy_share > 0):
+            return
         emp = np.flatnonzero((w.subsidy_until >= self.month) & (w.status == EMPLOYED))
         ee = w.economy[emp]
         self.flows["spending_subsidy_usd"] += self._per_economy(
@@ -937,6 +941,7 @@ class DisplacementModel(mesa.Model):
 
     def _publish_metrics(self) -> None:
         metrics = compute_metrics(self)
+        self._last_unemployment = metrics["unemployment_rate"]
         for name, values in metrics.items():
             for econ, value in zip(self.economies, values, strict=True):
                 setattr(econ, name, float(value))

@@ -355,15 +355,19 @@ def _benefit_run(max_months: int, training_share: float) -> DisplacementModel:
 def _paid_now(model: DisplacementModel, max_months: int) -> np.ndarray:
     """Workers paid a benefit in the last month, by ``_pay``'s rule, seen after the step.
 
-    Benefits go to the unemployed in their first ``max_months`` months of a spell; the month
-    counter has been incremented once since they were paid.
+    Benefits go to the unemployed who lost a job (not to entrants to the labour force) in their
+    first ``max_months`` months of a spell; the month counter has been incremented once since
+    they were paid.
     """
     w = model.workers
-    return (w.status == 1) & (w.months_in_status <= max_months)
+    return (w.status == 1) & w.job_loser & (w.months_in_status <= max_months)
 
 
 def test_benefits_paid_to_unemployed_within_entitlement() -> None:
     model = _benefit_run(max_months=3, training_share=0.0)
+    w = model.workers
+    entrants = (w.status == 1) & ~w.job_loser
+    assert entrants.any() and not (_paid_now(model, 3) & entrants).any()
     w, last = model.workers, model.results().query("step == 14").set_index("economy")
     paid = _paid_now(model, 3)
     for e, iso in enumerate(model.economy_codes):

@@ -40,7 +40,7 @@ def demographic_counts(economy: np.ndarray, sex: np.ndarray, age: np.ndarray,
 
 @njit(cache=True)
 def labour_force_pass(economy, sex, age, status, months, firm, subsidy_until, displaced_month,
-                      training_start, trainings, trained, u, u_age, ageing, exit_employed,
+                      training_start, trainings, trained, job_loser, u, u_age, ageing, exit_employed,
                       exit_unemployed, lf_target, pop_target, firm_employment, n_sex, n_age,
                       move_population):
     """Ageing, exits, entries and population moves of one month, in two passes over the rows.
@@ -141,6 +141,7 @@ def labour_force_pass(economy, sex, age, status, months, firm, subsidy_until, di
                 age[i] = a
                 status[i] = UNEMPLOYED
                 months[i] = 0
+                job_loser[i] = False  # entrants search without benefit entitlement
                 entries[e] += 1
             elif u[i] >= 1.0 - p_shrink[g]:
                 status[i] = OUTSIDE_POPULATION
@@ -162,7 +163,7 @@ def labour_force_pass(economy, sex, age, status, months, firm, subsidy_until, di
 
 
 @njit(cache=True)
-def churn_pass(economy, status, months, firm, subsidy_until, u, separation_prob,
+def churn_pass(economy, status, months, firm, subsidy_until, job_loser, u, separation_prob,
                firm_employment, n_economies):
     """Separations of one month: each employed row leaves its job with its firm's probability
     (decided by ``u[i]``, one uniform per row); returns separations per economy."""
@@ -172,6 +173,7 @@ def churn_pass(economy, status, months, firm, subsidy_until, u, separation_prob,
             status[i] = UNEMPLOYED
             months[i] = 0
             subsidy_until[i] = -1
+            job_loser[i] = True
             firm_employment[firm[i]] -= 1.0
             out[economy[i]] += 1
     return out

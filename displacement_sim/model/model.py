@@ -340,6 +340,7 @@ class DisplacementModel(mesa.Model):
             n_unemp = int(round(in_lf.size * pr.unemployment_rate))
             unemp = rng.choice(in_lf, size=n_unemp, replace=False)
             status[unemp] = UNEMPLOYED
+            w.job_loser[lo + unemp] = True  # an assumption: the burn-in mixes in entrants
             w.status[sl] = status
             w.age[sl] = age
             w.months_in_status[lo + unemp] = rng.geometric(min(self.finding_rate[e], 1.0),
@@ -501,7 +502,7 @@ class DisplacementModel(mesa.Model):
         months = w.months_in_status[idx].astype(float)
         status = w.status[idx]
         rate, entitled = self._benefits()
-        paid = (status == UNEMPLOYED) & (months < entitled[e])
+        paid = (status == UNEMPLOYED) & w.job_loser[idx] & (months < entitled[e])
         intensity = np.where(paid, 1.0 - np.minimum(
             P.benefit_search_elasticity[e] * rate[e], 1.0), 1.0)
         intensity *= np.where(status == UNEMPLOYED,
@@ -701,6 +702,7 @@ class DisplacementModel(mesa.Model):
         w = self.workers
         w.wage_before_displacement[idx] = w.wage[idx]
         w.displaced_month[idx] = self.month
+        w.job_loser[idx] = True
         w.cohort_status[idx] = 0
         w.subsidy_until[idx] = NEVER
         w.set_status(idx, UNEMPLOYED)
@@ -715,7 +717,7 @@ class DisplacementModel(mesa.Model):
             self.opening_rate[fe], self.gamma_u[fe], self.gamma_v[fe])
         w = self.workers
         self.flows["separations"] += kernels.churn_pass(
-            w.economy, w.status, w.months_in_status, w.firm, w.subsidy_until,
+            w.economy, w.status, w.months_in_status, w.firm, w.subsidy_until, w.job_loser,
             self.streams["churn"].random_all(np.float32), sep_prob, f.employment,
             self.n_economies)
 
@@ -733,7 +735,7 @@ class DisplacementModel(mesa.Model):
         f = self.firms_state
         exits, entries, joined, left = kernels.labour_force_pass(
             w.economy, w.sex, w.age, w.status, w.months_in_status, w.firm, w.subsidy_until,
-            w.displaced_month, w.training_start, w.trainings, w.trained,
+            w.displaced_month, w.training_start, w.trainings, w.trained, w.job_loser,
             rng.random_all(np.float32), rng.random_all(np.float32), self.ageing, self.exit_employed, self.exit_unemployed,
             lf_now.ravel(), pop_now.ravel(), f.employment, N_SEX, N_AGE, moves)
         self.flows["exits"] += exits.sum(1)
@@ -918,7 +920,7 @@ class DisplacementModel(mesa.Model):
         if np.any((P.benefit_replacement > 0) & (P.benefit_months > 0)):
             unemp = np.flatnonzero(w.status == UNEMPLOYED)
             e = w.economy[unemp]
-            paid = unemp[w.months_in_status[unemp] < P.benefit_months[e]]
+            paid = unemp[w.job_loser[unemp] & (w.months_in_status[unemp] < P.benefit_months[e])]
             ep = w.economy[paid]
             self.flows["spending_benefits_usd"] += self._per_economy(
                 paid, P.benefit_replacement[ep] * w.wage[paid] * usd[ep]) * W

@@ -267,7 +267,8 @@ def compute_metrics(model: DisplacementModel) -> dict[str, np.ndarray]:
         minlength=n_e), n_disp)
     out["mean_wage_usd"] = _ratio(wage_sum, emp) * usd
     # Metrics are read after the month's clock tick: entitled while months - 1 < max_months.
-    paid = (d_status == UNEMPLOYED) & (w.months_in_status[d_idx] <= P.benefit_months[d_e])
+    paid = ((d_status == UNEMPLOYED) & w.job_loser[d_idx]
+            & (w.months_in_status[d_idx] <= P.benefit_months[d_e]))
     income = np.where(d_emp, w.wage[d_idx],
                       np.where(paid, P.benefit_replacement[d_e] * w.wage[d_idx], 0.0))
     loss = (w.wage_before_displacement[d_idx] - income) * usd[d_e]

@@ -144,6 +144,7 @@ def _resolve_base(path: Path, base: str) -> Path | str:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from .batch import run_scenario
+    from .model.inputs import check_drivers
     from .plots import save_run_figures
     from .report import write_run_summary
     from .scenarios import load_scenario
@@ -152,6 +153,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, seed=args.seed, replicates=args.replicates,
                              economies=economies, start_year=args.start_year, years=args.years,
                              workers_per_agent=args.workers_per_agent)
+    check_drivers(scenario, str(args.scenario))
     store, summary = run_scenario(scenario, out=args.out, executor=args.executor,
                                   n_workers=args.n_workers, scheduler=args.scheduler,
                                   force=args.force, progress=not args.quiet)

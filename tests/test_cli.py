@@ -218,3 +218,13 @@ def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) ->
         main(["fly"])
     assert info.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_start_year_without_driver_data_is_a_usage_error(tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "none"
+    assert main(["run", "baseline", "--start-year", "2025", "--years", "1", "--out",
+                 str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "key 'start_year'" in err and "no real GDP data" in err and "Traceback" not in err
+    assert not out.exists()

@@ -18,6 +18,8 @@ from ..data import (
     load_profiles,
     world_robot_density,
 )
+from ..drivers import annual_paths
+from ..errors import ScenarioError
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,3 +54,17 @@ def load_inputs(scenario: Scenario,
     us = profiles.get("USA") or load_profile("USA", year)
     return ModelInputs(profiles=profiles, histories=load_histories(scenario.economies),
                        us_profile=us, world_robot_density=world_robot_density(year))
+
+
+def check_drivers(scenario: Scenario, source: str, inputs: ModelInputs | None = None) -> None:
+    """Raise :class:`ScenarioError` (naming ``source`` and ``start_year``) if the driver data
+    do not cover the start year of every economy, before any run is written."""
+    inputs = inputs if inputs is not None else load_inputs(scenario)
+    year = next(iter(inputs.profiles.values())).year
+    for iso in scenario.economies:
+        d = scenario.settings_for(iso).drivers
+        try:
+            annual_paths(inputs.histories[iso], year, scenario.years, gdp_growth=d.gdp_growth,
+                         labour_force_growth=d.labour_force_growth, flat=d.flat)
+        except ValueError as exc:
+            raise ScenarioError(f"{source}: key 'start_year': {exc}") from None

@@ -41,6 +41,11 @@ from .workers import COHORT_MONTHS, NEVER, Workers
 
 OKUN_BOUNDS = (0.05, 0.8)
 """Bounds of the Okun elasticities estimated from each economy's history."""
+SETTLE_MONTHS = 48
+"""The burn-in's last months, in which the labour force grows at its typical pre-start rate
+into its start value instead of following the observed path (docs/ODD.md, "Initialisation")."""
+KAPPA_MONTHS = 36
+"""Months at the end of the burn-in whose mean labour demand the run starts with."""
 N_SECTORS = len(SECTORS)
 N_SEX = len(SEXES)
 N_AGE = len(AGE_GROUPS)
@@ -200,6 +205,14 @@ class DisplacementModel(mesa.Model):
                 pad = max(burn + 1 - lf_b.shape[0], 0)
                 lf_b = np.concatenate([np.repeat(lf_b[:1], pad, axis=0), lf_b])
                 pop_b = np.concatenate([np.repeat(pop_b[:1], pad, axis=0), pop_b])
+                # The last months grow at the median yearly growth of the observed years into
+                # the start value, so that breaks in the series and shocks just before the start
+                # (ILOEST's 2022 revision for the Philippines, COVID) have settled by then.
+                growth = np.median(np.diff(np.log(prior.labour_force.sum(axis=(1, 2)))))
+                settle = min(SETTLE_MONTHS, burn)
+                ramp = np.exp(growth / 12.0 * np.arange(-settle, 1))
+                lf_b[-(settle + 1):] = lf_b[-1] * ramp[:, None, None]
+                pop_b[-(settle + 1):] = pop_b[-1] * ramp[:, None]
                 self.lf_burn_path[:, e] = lf_b[-(burn + 1):]
                 self.pop_burn_path[:, e] = pop_b[-(burn + 1):]
             else:
@@ -439,10 +452,11 @@ class DisplacementModel(mesa.Model):
 
         Automation, structural change, the output cycle and programmes are off; the labour
         force and the population follow their observed paths over the months before the start
-        (flat where the drivers are flat or the data do not reach back). Each month labour
-        demand (``kappa``) is steered towards the observed unemployment rate; the run
-        then starts with the mean ``kappa`` of the last half of the burn-in, from the state
-        the model reached (durations, sectors of the unemployed, vacancies).
+        (flat where the drivers are flat or the data do not reach back) and then hold their
+        start values for the last ``SETTLE_MONTHS``. Each month labour demand (``kappa``) is
+        steered towards the observed unemployment rate; the run then starts with the mean
+        ``kappa`` of the last ``KAPPA_MONTHS`` (at most half the burn-in), from the state the
+        model reached (durations, sectors of the unemployed, vacancies).
         """
         self._burning = True
         if months > 0:
@@ -453,7 +467,7 @@ class DisplacementModel(mesa.Model):
                 # Integral control in log demand; the gain is small against the noise.
                 self.kappa *= np.exp(0.5 * (u - self.u_star))
                 history.append(self.kappa.copy())
-            self.kappa = np.mean(history[months // 2:], axis=0)
+            self.kappa = np.mean(history[-min(KAPPA_MONTHS, max(months // 2, 1)):], axis=0)
         self._burning = False
         self.month = 0
         self.wage_index[:] = 1.0

@@ -35,10 +35,10 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from displacement_sim.batch import expand_batch, load_batch_file, manifest_for, run_specs
-from displacement_sim.executors import Executor, ProcessExecutor, SequentialExecutor
-from displacement_sim.runner import RunSpec, timed_run
-from displacement_sim.store import ResultsStore
+from displacement_sim.workflows.batch import expand_batch, load_batch_file, manifest_for, run_specs
+from displacement_sim.workflows.executors import Executor, ProcessExecutor, SequentialExecutor
+from displacement_sim.workflows.runs import RunSpec, timed_run
+from displacement_sim.workflows.store import ResultsStore
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = ROOT / "scenarios" / "batches" / "smoke.toml"

@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 from displacement_sim.analysis.sensitivity import AnalysisFile, load_analysis, run_sensitivity
-from displacement_sim.runner import make_specs, run_one
 from displacement_sim.scenarios import load_scenario
+from displacement_sim.workflows.runs import make_specs, run_one
 
 FILE = Path(__file__).resolve().parents[1] / "scenarios" / "sensitivity" / "capacity_building.toml"
 

@@ -5,8 +5,8 @@ The public API, used alike by the command line and by notebooks.
 
 __version__ = "0.1.0"
 
-from .config import EconomySettings, Scenario  # noqa: E402
-from .errors import (  # noqa: E402
+from displacement_sim.config import EconomySettings, Scenario  # noqa: E402
+from displacement_sim.errors import (  # noqa: E402
     CalibrationError,
     DataError,
     DisplacementSimError,

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .errors import DisplacementSimError, ScenarioError
+from displacement_sim.errors import DisplacementSimError, ScenarioError
 
 EXIT_USAGE = 2
 
@@ -92,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    from .analysis.calibration import calibrate
+    from displacement_sim.analysis.calibration import calibrate
 
     economies = args.economies.split(",") if args.economies else None
     fitted = calibrate(args.file, economies, args.train_until, out=args.out,
@@ -110,8 +110,8 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
-    from .analysis.sensitivity import AnalysisFile, load_analysis, run_sensitivity
-    from .scenarios import format_validation_error
+    from displacement_sim.analysis.sensitivity import AnalysisFile, load_analysis, run_sensitivity
+    from displacement_sim.scenarios import format_validation_error
 
     spec, path = load_analysis(args.file)
     updates = {k: v for k, v in {"n": args.n, "replicates": args.replicates, "years": args.years,
@@ -131,7 +131,7 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     result = run_sensitivity(spec, out=args.out, executor=args.executor,
                              n_workers=args.n_workers, scheduler=args.scheduler,
                              force=args.force, progress=not args.quiet)
-    from .analysis.sensitivity import sensitivity_summary
+    from displacement_sim.analysis.sensitivity import sensitivity_summary
 
     print(sensitivity_summary(result))
     return 0
@@ -143,11 +143,11 @@ def _resolve_base(path: Path, base: str) -> Path | str:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .batch import run_scenario
-    from .model.inputs import check_drivers
-    from .plots import save_run_figures
-    from .report import write_run_summary
-    from .scenarios import load_scenario
+    from displacement_sim.model.inputs import check_drivers
+    from displacement_sim.reporting.plots import save_run_figures
+    from displacement_sim.reporting.report import write_run_summary
+    from displacement_sim.scenarios import load_scenario
+    from displacement_sim.workflows.batch import run_scenario
 
     economies = args.economies.split(",") if args.economies else None
     scenario = load_scenario(args.scenario, seed=args.seed, replicates=args.replicates,
@@ -174,10 +174,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _write_history(df, scenario, root: Path, argv_text: str) -> None:
     """Where a run replays observed years, score it against the observed unemployment rate."""
-    from .analysis.history import annual_model_path, history_fit
-    from .constants import LATEST_OBSERVED_YEAR
-    from .data import load_series
-    from .report import write_history_fit
+    from displacement_sim.analysis.history import annual_model_path, history_fit
+    from displacement_sim.constants import LATEST_OBSERVED_YEAR
+    from displacement_sim.data import load_series
+    from displacement_sim.reporting.report import write_history_fit
 
     start = int(df["year"].min())
     if start >= LATEST_OBSERVED_YEAR:
@@ -200,7 +200,7 @@ def _report(root: Path, summary: dict) -> None:
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from .batch import run_batch
+    from displacement_sim.workflows.batch import run_batch
 
     store, summary = run_batch(args.file, out=args.out, executor=args.executor,
                                n_workers=args.n_workers, scheduler=args.scheduler,
@@ -213,8 +213,8 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 
 def _cmd_summarize(args: argparse.Namespace) -> int:
-    from .report import write_summaries
-    from .store import read_results
+    from displacement_sim.reporting.report import write_summaries
+    from displacement_sim.workflows.store import read_results
 
     df = read_results(args.results)
     metrics = args.metrics.split(",") if args.metrics else None
@@ -227,8 +227,8 @@ def _cmd_summarize(args: argparse.Namespace) -> int:
 def _cmd_compare(args: argparse.Namespace) -> int:
     import shlex
 
-    from .comparison import run_comparison
-    from .errors import RunError
+    from displacement_sim.errors import RunError
+    from displacement_sim.workflows.comparison import run_comparison
 
     overrides = {"seed": args.seed, "replicates": args.replicates,
                  "economies": args.economies.split(",") if args.economies else None,

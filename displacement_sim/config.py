@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .constants import ASEAN, ECONOMIES, SECTORS
+from displacement_sim.constants import ASEAN, ECONOMIES, SECTORS
 
 # Numbers are strict: a TOML boolean is not taken as 0 or 1 (an int is still taken as a float).
 Share = Annotated[float, Field(ge=0.0, le=1.0, strict=True)]

@@ -56,6 +56,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from displacement_sim import resources
 from displacement_sim.constants import (
     AGE_GROUPS,
     ECONOMIES,
@@ -86,13 +87,14 @@ __all__ = [
     "world_robot_density",
 ]
 
-DEFAULT_DATA_DIR: Path = Path(__file__).resolve().parents[1] / "calibration" / "data"
-"""The repository's data directory, ``<repo>/calibration/data``."""
+DEFAULT_DATA_DIR: Path = resources.data_dir()
+"""The shipped data directory, ``calibration/data`` (:mod:`displacement_sim.resources`)."""
 
 DATA_DIR_ENV = "DISPLACEMENT_SIM_DATA"
 """Environment variable that overrides :data:`DEFAULT_DATA_DIR` when ``data_dir`` is not given."""
 
 _REPO_ROOT = DEFAULT_DATA_DIR.parents[1]
+"""Paths in provenance strings are written relative to this folder."""
 
 WDI_FILE = "wdi_worldbank.csv"
 SECTOR_FILE = "ilostat_employment_by_isic.csv"

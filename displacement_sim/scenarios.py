@@ -19,10 +19,12 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .config import SECTIONS, Scenario, deep_merge
-from .errors import ScenarioError
+from displacement_sim.config import SECTIONS, Scenario, deep_merge
+from displacement_sim.errors import ScenarioError
+from displacement_sim.resources import scenario_dir
 
-SCENARIO_DIR = Path(__file__).resolve().parents[1] / "scenarios"
+SCENARIO_DIR = scenario_dir()
+"""The shipped scenarios (:func:`displacement_sim.resources.scenario_dir`)."""
 
 
 def read_toml(path: Path) -> dict[str, Any]:

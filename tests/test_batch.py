@@ -28,29 +28,29 @@ import pyarrow.parquet as pq
 import pytest
 from scipy import stats
 
-import displacement_sim.executors as executors_module
-import displacement_sim.runner as runner_module
+import displacement_sim.workflows.executors as executors_module
+import displacement_sim.workflows.runs as runner_module
 from displacement_sim import ScenarioError, StoreError
 from displacement_sim.analysis.summary import summarize
-from displacement_sim.batch import (
+from displacement_sim.cli import main
+from displacement_sim.scenarios import SCENARIO_DIR
+from displacement_sim.seeding import run_seed
+from displacement_sim.workflows.batch import (
     expand_batch,
     load_batch_file,
     manifest_for,
     run_batch,
     run_specs,
 )
-from displacement_sim.cli import main
-from displacement_sim.executors import (
+from displacement_sim.workflows.executors import (
     DaskExecutor,
     Executor,
     ExecutorError,
     ProcessExecutor,
     SequentialExecutor,
 )
-from displacement_sim.runner import RunSpec, scenario_key
-from displacement_sim.scenarios import SCENARIO_DIR
-from displacement_sim.seeding import run_seed
-from displacement_sim.store import ResultsStore
+from displacement_sim.workflows.runs import RunSpec, scenario_key
+from displacement_sim.workflows.store import ResultsStore
 
 ROOT = Path(__file__).resolve().parents[1]
 

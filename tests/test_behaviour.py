@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from displacement_sim.runner import make_specs, run_one
 from displacement_sim.scenarios import load_scenario, with_updates
+from displacement_sim.workflows.runs import make_specs, run_one
 
 
 def _horizon_mean(scenario, replicates, metric):
@@ -22,19 +22,24 @@ def small_base():
                          firms_per_sector=10)
 
 
-def test_capacity_building_re_employs_more_displaced_workers(small_base):
-    """Paired over seeds, spending that trains displaced workers re-employs more of them at the
-    horizon than no programme. With evidence-sized training effects (docs/ODD.md, "Training")
-    the gain is small and, at low spending, within replicate noise, and lock-in while in
-    training can cost a little at first: no level may be worse than none by more than 3%."""
-    levels = [0.0, 0.0005, 0.001, 0.002]
-    means = []
+def test_capacity_building_trains_displaced_workers_without_costing_re_employment(small_base):
+    """Paired over seeds, spending that trains displaced workers re-employs about as many of
+    them at the horizon as no programme, never materially fewer. With evidence-sized training
+    effects (docs/ODD.md, "Training") the gain is small: at 24 replicates, +0.3% (standard
+    error 0.6%) at 0.2% of GDP and +0.5% (0.7%) at 0.5%, for Thailand and the United States
+    over 5 years; lock-in while in training costs a little at first. So the test asserts that
+    the programme trains people and that no level is worse than none by more than 3%, not a
+    gain that replicate noise at this scale cannot show."""
+    levels = [0.0, 0.0005, 0.002, 0.005]
+    means, completed = [], []
     for share in levels:
         s = with_updates(small_base, {"policy.capacity_building.share_of_gdp": share,
                                       "policy.capacity_building.eligibility": "displaced",
                                       "policy.capacity_building.years_active": 3})
         means.append(_horizon_mean(s, 6, "displaced_reemployed").mean())
-    assert means[-1] > means[0], means
+        completed.append(_horizon_mean(s, 2, "training_completed_cumulative").mean())
+    assert completed[0] == 0 and all(c > 0 for c in completed[1:]), completed
+    assert completed[-1] > completed[1], completed
     assert min(means) >= 0.97 * means[0], means
 
 

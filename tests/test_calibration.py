@@ -24,7 +24,7 @@ TRUTH = {"okun": 0.5}
 def _cfg(**kw):
     base = {
         "name": "test", "base": "no_active_policy", "start_year": 2006, "end_year": 2014,
-        "min_agents_per_economy": 10000, "firms_per_sector": 5, "replicates": 2, "seed": 3,
+        "min_agents_per_economy": 20000, "firms_per_sector": 5, "replicates": 2, "seed": 3,
         "popsize": 6, "maxiter": 10, "tol": 0.0,
         "parameter": [
             {"name": "okun", "path": "labour_market.okun_elasticity", "bounds": [0.1, 0.8]},

@@ -18,10 +18,11 @@ import pandas as pd
 import pytest
 from conftest import TINY_TOML
 
-from displacement_sim import __version__, runner
+from displacement_sim import __version__
 from displacement_sim.cli import main
 from displacement_sim.scenarios import load_scenario
-from displacement_sim.store import read_results
+from displacement_sim.workflows import runs as runner
+from displacement_sim.workflows.store import read_results
 
 REPO = Path(__file__).resolve().parents[1]
 FIGURES = ("unemployment_by_economy", "labour_demand_decomposition", "employment_by_sector",

@@ -28,12 +28,12 @@ from displacement_sim.analysis.compare import (
     summarize_pairs,
 )
 from displacement_sim.cli import main
-from displacement_sim.comparison import load_comparison, option_scenarios, run_comparison
-from displacement_sim.comparison_report import build_report, render_markdown
 from displacement_sim.constants import ECONOMY_NAMES
 from displacement_sim.errors import ScenarioError
 from displacement_sim.model.workers import COHORT_MONTHS
+from displacement_sim.reporting.comparison_report import build_report, render_markdown
 from displacement_sim.scenarios import SCENARIO_DIR, validate
+from displacement_sim.workflows.comparison import load_comparison, option_scenarios, run_comparison
 
 BASE_TOML = """\
 name = "tiny_base"
@@ -188,7 +188,7 @@ def test_no_gain_is_reported_as_no_gain_not_a_number():
     assert per["value"].isna().all()  # no pair gains: no ratio in any pair
     row = cost_effectiveness(out, "ref").set_index("ratio").loc["cost_per_reemployed_usd"]
     assert row["status"] == "no gain" and np.isnan(row["value"])
-    from displacement_sim.comparison_report import fmt_ratio
+    from displacement_sim.reporting.comparison_report import fmt_ratio
 
     assert fmt_ratio(row) == "no gain"
 
@@ -197,7 +197,7 @@ def test_gain_at_no_extra_cost_is_said_so():
     out = _outcomes([1e6, 1e6, 1e6], [1e6, 1e6, 1e6], [1000, 1000, 1000], [1100, 1150, 1120])
     row = cost_effectiveness(out, "ref").set_index("ratio").loc["cost_per_reemployed_usd"]
     assert row["status"] == "no extra cost" and row["value"] == 0.0
-    from displacement_sim.comparison_report import fmt_ratio
+    from displacement_sim.reporting.comparison_report import fmt_ratio
 
     assert fmt_ratio(row) == "no extra cost"
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from displacement_sim.batch import run_scenario
 from displacement_sim.constants import ECONOMIES
 from displacement_sim.data import load_profiles
 from displacement_sim.scenarios import load_scenario
-from displacement_sim.store import read_results
+from displacement_sim.workflows.batch import run_scenario
+from displacement_sim.workflows.store import read_results
 
 
 @pytest.fixture(scope="module")

@@ -36,10 +36,15 @@ from pydantic import Field, ValidationError, model_validator
 from scipy.optimize import differential_evolution
 from tqdm.auto import tqdm
 
-from ..config import ISO3, Strict
-from ..constants import ECONOMIES, SECTORS
-from ..errors import CalibrationError, ScenarioError
-from ..scenarios import format_validation_error, load_scenario, load_validated, with_updates
+from displacement_sim.config import ISO3, Strict
+from displacement_sim.constants import ECONOMIES, SECTORS
+from displacement_sim.errors import CalibrationError, ScenarioError
+from displacement_sim.scenarios import (
+    format_validation_error,
+    load_scenario,
+    load_validated,
+    with_updates,
+)
 
 SECTOR_GROUPS: dict[str, tuple[str, ...]] = {
     "agriculture": ("A",),
@@ -136,7 +141,7 @@ def load_calibration_file(path: str | Path) -> tuple[CalibrationFile, Path]:
 
 def observed(iso3: str, start: int, end: int) -> pd.DataFrame:
     """Observed target series (percent) for one economy, one row per year."""
-    from ..data import load_series
+    from displacement_sim.data import load_series
 
     cols = {}
     total = load_series("EMP_2EMP_SEX_ECO_NB.ECO_DETAILS_TOTAL", [iso3]).set_index("year")[
@@ -227,8 +232,8 @@ class Calibrator:
     # -- helpers ------------------------------------------------------------------
 
     def _setup(self) -> None:
-        from ..batch import OUTPUT_DIR
-        from ..store import ResultsStore
+        from displacement_sim.workflows.batch import OUTPUT_DIR
+        from displacement_sim.workflows.store import ResultsStore
 
         cfg = self.config
         if not isinstance(cfg, CalibrationFile):
@@ -260,7 +265,7 @@ class Calibrator:
         return with_updates(self._base, updates, f"calibration {self.cfg_.name}")
 
     def _specs(self, x: Sequence[float], seed: int):
-        from ..runner import make_specs
+        from displacement_sim.workflows.runs import make_specs
 
         params = {p.name: float(v) for p, v in zip(self.cfg_.parameter, x, strict=True)}
         return make_specs(self._scenario(x), self.cfg_.replicates, seed, params,
@@ -268,7 +273,7 @@ class Calibrator:
 
     def _evaluate(self, population: np.ndarray, seed: int, executor) -> np.ndarray:
         """Losses of candidates (rows); runs not yet stored execute in parallel."""
-        from ..batch import run_specs
+        from displacement_sim.workflows.batch import run_specs
 
         groups = [self._specs(x, seed) for x in population]
         flat = {s.run_id: s for g in groups for s in g}
@@ -320,7 +325,7 @@ class Calibrator:
 
     def fit(self) -> Calibrator:
         """Fit the free parameters; returns ``self``."""
-        from ..executors import make_executor
+        from displacement_sim.workflows.executors import make_executor
 
         self._setup()
         cfg = self.cfg_
@@ -352,7 +357,7 @@ class Calibrator:
         return uncertainty_from_history(self.history_, self.cfg_, fits[0][0], refit)
 
     def _fit_table(self, x: np.ndarray, executor) -> pd.DataFrame:
-        from ..batch import run_specs
+        from displacement_sim.workflows.batch import run_specs
 
         specs = self._specs(x, self.cfg_.seed)
         run_specs(specs, self._store, executor, progress=False)
@@ -500,8 +505,8 @@ def calibrate(config: str | Path | CalibrationFile, economies: Sequence[str] | N
     dict
         The fitted ``Calibrator`` of each economy.
     """
-    from ..batch import OUTPUT_DIR
-    from ..store import atomic_write_text
+    from displacement_sim.files import atomic_write_text
+    from displacement_sim.workflows.batch import OUTPUT_DIR
 
     if not isinstance(config, CalibrationFile):
         cfg, path = load_calibration_file(config)

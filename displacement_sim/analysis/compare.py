@@ -53,8 +53,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..constants import ECONOMY_NAMES
-from ..model.workers import COHORT_MONTHS
+from displacement_sim.constants import ECONOMY_NAMES
+from displacement_sim.model.workers import COHORT_MONTHS
 
 Direction = Literal["lower", "higher"]
 

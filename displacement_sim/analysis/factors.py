@@ -14,7 +14,7 @@ import numpy as np
 from pydantic import Field, model_validator
 from scipy import stats
 
-from ..config import ISO3, Strict
+from displacement_sim.config import ISO3, Strict
 
 
 class Factor(Strict):

@@ -51,11 +51,16 @@ from SALib.sample import fast_sampler, latin
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
-from ..config import ISO3, Strict
-from ..errors import ScenarioError
-from ..scenarios import load_scenario, load_validated, with_updates
-from .factors import Factor, row_updates, salib_problem, scale_sample
-from .outputs import NEEDS_REFERENCE, cost_per_additional, needed_columns, outcome
+from displacement_sim.analysis.factors import Factor, row_updates, salib_problem, scale_sample
+from displacement_sim.analysis.outputs import (
+    NEEDS_REFERENCE,
+    cost_per_additional,
+    needed_columns,
+    outcome,
+)
+from displacement_sim.config import ISO3, Strict
+from displacement_sim.errors import ScenarioError
+from displacement_sim.scenarios import load_scenario, load_validated, with_updates
 
 Method = Literal["sobol", "morris", "fast", "pawn", "delta"]
 Outcome = Literal[
@@ -278,10 +283,10 @@ def model_evaluator(out: Path, executor: str = "processes", n_workers: int | Non
                     scheduler: str | None = None, force: bool = False,
                     progress: bool = True, base_dir: Path | None = None) -> Evaluator:
     """An evaluator that runs the model through the batch executors into ``out/runs``."""
-    from ..batch import manifest_for, run_specs
-    from ..executors import make_executor
-    from ..runner import make_specs
-    from ..store import ResultsStore
+    from displacement_sim.workflows.batch import manifest_for, run_specs
+    from displacement_sim.workflows.executors import make_executor
+    from displacement_sim.workflows.runs import make_specs
+    from displacement_sim.workflows.store import ResultsStore
 
     def evaluate(spec: AnalysisFile, sample: np.ndarray) -> dict[str, np.ndarray]:
         base_ref = spec.base
@@ -378,7 +383,7 @@ def run_sensitivity(spec: AnalysisFile | str | Path, out: str | Path | None = No
     SensitivityResult
         The tables; they and the plots are also written under ``out``.
     """
-    from ..batch import OUTPUT_DIR
+    from displacement_sim.workflows.batch import OUTPUT_DIR
 
     base_dir = None
     if not isinstance(spec, AnalysisFile):
@@ -449,8 +454,8 @@ def write_sensitivity(result: SensitivityResult, out: str | Path) -> list[Path]:
 
     import matplotlib.pyplot as plt
 
-    from ..plots import plot_morris, plot_sobol_bars, save_png
-    from ..store import atomic_write_bytes, atomic_write_text
+    from displacement_sim.files import atomic_write_bytes, atomic_write_text
+    from displacement_sim.reporting.plots import plot_morris, plot_sobol_bars, save_png
 
     out = Path(out)
     spec = result.spec

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..model.reporters import METRICS
+from displacement_sim.model.reporters import METRICS
 
 GROUP_COLUMNS: tuple[str, ...] = ("scenario", "variant", "economy", "step", "year")
 

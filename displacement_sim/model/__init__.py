@@ -1,8 +1,8 @@
 """The model: workers as column arrays, firms and economies as Mesa agents."""
 
-from .agents import Economy, Firm
-from .model import DisplacementModel
-from .reporters import METRICS
-from .workers import Workers
+from displacement_sim.model.agents import Economy, Firm
+from displacement_sim.model.model import DisplacementModel
+from displacement_sim.model.reporters import METRICS
+from displacement_sim.model.workers import Workers
 
 __all__ = ["DisplacementModel", "Economy", "Firm", "METRICS", "Workers"]

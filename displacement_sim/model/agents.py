@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from ..constants import SECTORS
+from displacement_sim.constants import SECTORS
 
 if TYPE_CHECKING:
-    from ..config import EconomySettings
-    from ..data import EconomyProfile
-    from .model import DisplacementModel
+    from displacement_sim.config import EconomySettings
+    from displacement_sim.data import EconomyProfile
+    from displacement_sim.model.model import DisplacementModel
 
 
 class Economy(mesa.Agent):

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..config import Scenario
-from ..data import (
+from displacement_sim.config import Scenario
+from displacement_sim.data import (
     EconomyHistory,
     EconomyProfile,
     load_histories,
@@ -18,8 +18,8 @@ from ..data import (
     load_profiles,
     world_robot_density,
 )
-from ..drivers import annual_paths
-from ..errors import ScenarioError
+from displacement_sim.drivers import annual_paths
+from displacement_sim.errors import ScenarioError
 
 
 @dataclass(frozen=True, eq=False)

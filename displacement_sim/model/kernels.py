@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ..constants import EMPLOYED, OUT_OF_LABOUR_FORCE, OUTSIDE_POPULATION, UNEMPLOYED
+from displacement_sim.constants import EMPLOYED, OUT_OF_LABOUR_FORCE, OUTSIDE_POPULATION, UNEMPLOYED
 
 _N_STATUS = 5
 

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 import mesa
 import numpy as np
 
-from ..config import Scenario
-from ..constants import (
+from displacement_sim.config import Scenario
+from displacement_sim.constants import (
     AGE_BAND_YEARS,
     AGE_GROUPS,
     ECONOMIES,
@@ -27,17 +27,23 @@ from ..constants import (
     TRAINING,
     UNEMPLOYED,
 )
-from ..data import EconomyProfile
-from ..drivers import annual_paths, income_elasticities, monthly
-from ..seeding import SeedLike
-from . import kernels, market
-from .agents import Economy, Firm
-from .firms import Firms
-from .inputs import ModelInputs, load_inputs
-from .params import ENDOGENOUS, NO_AUTOMATION, S_CURVE, resolve
-from .reporters import CUMULATIVE, DEMAND_EFFECTS, FLOWS, METRICS, compute_metrics
-from .streams import EconomyStreams
-from .workers import COHORT_MONTHS, NEVER, Workers
+from displacement_sim.data import EconomyProfile
+from displacement_sim.drivers import annual_paths, income_elasticities, monthly
+from displacement_sim.model import kernels, market
+from displacement_sim.model.agents import Economy, Firm
+from displacement_sim.model.firms import Firms
+from displacement_sim.model.inputs import ModelInputs, load_inputs
+from displacement_sim.model.params import ENDOGENOUS, NO_AUTOMATION, S_CURVE, resolve
+from displacement_sim.model.reporters import (
+    CUMULATIVE,
+    DEMAND_EFFECTS,
+    FLOWS,
+    METRICS,
+    compute_metrics,
+)
+from displacement_sim.model.streams import EconomyStreams
+from displacement_sim.model.workers import COHORT_MONTHS, NEVER, Workers
+from displacement_sim.seeding import SeedLike
 
 OKUN_BOUNDS = (0.05, 0.8)
 """Bounds of the Okun elasticities estimated from each economy's history."""

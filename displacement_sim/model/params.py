@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..config import EconomySettings
-from ..constants import SECTORS
+from displacement_sim.config import EconomySettings
+from displacement_sim.constants import SECTORS
 
 _PRIORITY = {"displaced_first": 0, "long_term_first": 1, "lottery": 2}
 _MODE = {"endogenous": 0, "s_curve": 1, "none": 2}

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..constants import (
+from displacement_sim.constants import (
     AGE_GROUPS,
     EMPLOYED,
     OUT_OF_LABOUR_FORCE,
@@ -28,11 +28,11 @@ from ..constants import (
     TRAINING,
     UNEMPLOYED,
 )
-from .kernels import demographic_counts
-from .workers import COHORT_MONTHS
+from displacement_sim.model.kernels import demographic_counts
+from displacement_sim.model.workers import COHORT_MONTHS
 
 if TYPE_CHECKING:
-    from .model import DisplacementModel
+    from displacement_sim.model.model import DisplacementModel
 
 FLOWS: tuple[str, ...] = (
     "displaced", "separations", "hires", "hires_displaced", "training_started",

@@ -6,7 +6,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from ..constants import EMPLOYED
+from displacement_sim.constants import EMPLOYED
 
 NEVER = np.int16(-1)
 """Month value for 'never' (never displaced, never trained)."""

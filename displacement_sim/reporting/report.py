@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .analysis.summary import horizon, summarize
-from .constants import ECONOMY_NAMES
-from .store import atomic_write_bytes, atomic_write_text
+from displacement_sim.analysis.summary import horizon, summarize
+from displacement_sim.constants import ECONOMY_NAMES
+from displacement_sim.files import atomic_write_bytes, atomic_write_text
 
 HEADLINE: dict[str, tuple[str, float, str]] = {
     "employment_rate": ("Employment rate (trainees in the labour force)", 100.0, "{:.1f}%"),
@@ -73,7 +73,7 @@ def write_summaries(df: pd.DataFrame, root: str | Path,
                     metrics: Sequence[str] | None = None) -> list[Path]:
     """Write the replicate summaries (Parquet and CSV) and fan charts of a results folder."""
 
-    from .plots import figure_unemployment, save_png
+    from displacement_sim.reporting.plots import figure_unemployment, save_png
 
     root = Path(root)
     table = summarize(df, metrics)
@@ -101,7 +101,7 @@ def write_history_fit(paths: pd.DataFrame, scores: pd.DataFrame, root: str | Pat
 
     ``paths`` and ``scores`` come from :func:`displacement_sim.analysis.history.history_fit`.
     """
-    from .plots import figure_history, save_png
+    from displacement_sim.reporting.plots import figure_history, save_png
 
     root = Path(root)
     written = [root / "history_paths.csv", root / "history_scores.csv", root / "history.md"]

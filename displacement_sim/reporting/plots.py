@@ -17,9 +17,9 @@ import pandas as pd  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from .analysis.summary import horizon  # noqa: E402
-from .constants import ECONOMY_NAMES, SECTOR_NAMES, SECTORS  # noqa: E402
-from .model.workers import COHORT_MONTHS  # noqa: E402
+from displacement_sim.analysis.summary import horizon  # noqa: E402
+from displacement_sim.constants import ECONOMY_NAMES, SECTOR_NAMES, SECTORS  # noqa: E402
+from displacement_sim.model.workers import COHORT_MONTHS  # noqa: E402
 
 STATUS_COLOURS = {"employed": "#1b9e77", "training": "#7570b3", "unemployed": "#d95f02",
                   "olf": "#999999"}
@@ -39,7 +39,7 @@ def png_bytes(fig: Figure, dpi: int = 110) -> bytes:
 
 def save_png(fig: Figure, path: str | Path, dpi: int = 110) -> Path:
     """Write a figure as PNG atomically and close it."""
-    from .store import atomic_write_bytes
+    from displacement_sim.files import atomic_write_bytes
 
     path = Path(path)
     atomic_write_bytes(path, png_bytes(fig, dpi))

@@ -37,12 +37,17 @@ from typing import Annotated, Any
 import pandas as pd
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 
-from .analysis.compare import Comparison, compare
-from .config import ISO3, Positive, Scenario, Strict
-from .errors import RunError, ScenarioError
-from .runner import RunSpec, make_specs
-from .scenarios import format_validation_error, load_scenario, read_toml, resolve_path
-from .store import ResultsStore, atomic_write_text
+from displacement_sim.analysis.compare import Comparison, compare
+from displacement_sim.config import ISO3, Positive, Scenario, Strict
+from displacement_sim.errors import RunError, ScenarioError
+from displacement_sim.scenarios import (
+    format_validation_error,
+    load_scenario,
+    read_toml,
+    resolve_path,
+)
+from displacement_sim.workflows.runs import RunSpec, make_specs
+from displacement_sim.workflows.store import ResultsStore, atomic_write_text
 
 OptionName = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
 
@@ -270,9 +275,9 @@ def run_comparison(file: str | Path | ComparisonFile, out: str | Path | None = N
     RunError
         If model runs failed (after the others are stored; a rerun retries them).
     """
-    from .batch import OUTPUT_DIR, manifest_for, run_specs
-    from .comparison_report import write_report
-    from .executors import make_executor
+    from displacement_sim.reporting.comparison_report import write_report
+    from displacement_sim.workflows.batch import OUTPUT_DIR, manifest_for, run_specs
+    from displacement_sim.workflows.executors import make_executor
 
     if isinstance(file, ComparisonFile):
         source = file.name

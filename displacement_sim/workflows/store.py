@@ -14,56 +14,17 @@ pyarrow or DuckDB (``read_parquet('outputs/NAME/parts/*.parquet')``).
 
 from __future__ import annotations
 
-import io
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from . import __version__
-from .errors import StoreError
-
-
-def _read_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_FILE_MODE = 0o666 & ~_read_umask()
-"""File mode of results: what ``open`` would give (read once, at import)."""
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (temporary file in the same folder, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, _FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write text atomically."""
-    atomic_write_bytes(path, text.encode())
-
-
-def atomic_write_parquet(path: Path, df: pd.DataFrame) -> None:
-    """Write a DataFrame as Parquet atomically."""
-    buf = io.BytesIO()
-    df.to_parquet(buf, index=False)
-    atomic_write_bytes(path, buf.getvalue())
+from displacement_sim import __version__
+from displacement_sim.errors import StoreError
+from displacement_sim.files import atomic_write_bytes, atomic_write_parquet, atomic_write_text
 
 
 class ResultsStore:

@@ -14,7 +14,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Literal
 
-from .errors import DisplacementSimError
+from displacement_sim.errors import DisplacementSimError
 
 ExecutorName = Literal["sequential", "processes", "dask"]
 
@@ -102,7 +102,7 @@ def _context() -> multiprocessing.context.BaseContext:
         ctx = multiprocessing.get_context("forkserver")
     except ValueError:  # pragma: no cover - platforms without forkserver
         return multiprocessing.get_context("spawn")
-    ctx.set_forkserver_preload(["displacement_sim.runner"])
+    ctx.set_forkserver_preload(["displacement_sim.workflows.runs"])
     return ctx
 
 

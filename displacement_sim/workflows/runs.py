@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .config import Scenario
-from .model import DisplacementModel
-from .seeding import run_seed
+from displacement_sim.config import Scenario
+from displacement_sim.model import DisplacementModel
+from displacement_sim.seeding import run_seed
 
 KEY_COLUMNS: tuple[str, ...] = ("run_id", "scenario", "replicate", "seed", "economy", "step")
 """The fixed key columns of every results table."""

@@ -33,8 +33,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from . import __version__
-from .analysis.compare import (
+from displacement_sim import __version__
+from displacement_sim.analysis.compare import (
     EFFECT_METHODS,
     HEADLINE,
     HEADLINE_RATIO,
@@ -44,15 +44,15 @@ from .analysis.compare import (
     TRAINEES_COUNTED,
     Comparison,
 )
-from .config import Scenario
-from .constants import ECONOMY_NAMES
-from .store import atomic_write_bytes, atomic_write_text
+from displacement_sim.config import Scenario
+from displacement_sim.constants import ECONOMY_NAMES
+from displacement_sim.files import atomic_write_bytes, atomic_write_text
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure as MplFigure
 
-    from .comparison import ComparisonFile
+    from displacement_sim.workflows.comparison import ComparisonFile
 
 # ----------------------------------------------------------------------------- blocks
 
@@ -192,7 +192,7 @@ def fmt_share(p: float) -> str:
 
 
 def _png(fig: MplFigure) -> bytes:
-    from .plots import png_bytes
+    from displacement_sim.reporting.plots import png_bytes
 
     return png_bytes(fig, dpi=85)
 
@@ -212,7 +212,7 @@ def figure_paths(df: pd.DataFrame, comparison: Comparison, economy: str,
     """Fan charts of the path metric (the employment rate) and the paired difference."""
     import matplotlib.pyplot as plt
 
-    from .plots import plot_difference_path, plot_option_fans
+    from displacement_sim.reporting.plots import plot_difference_path, plot_option_fans
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
     lvl = f"{100.0 * comparison.confidence:g}%"
@@ -232,7 +232,7 @@ def figure_cost(comparison: Comparison, economy: str, labels: Mapping[str, str])
     """Cost per additional worker re-employed and per long-term-unemployment year avoided."""
     import matplotlib.pyplot as plt
 
-    from .plots import plot_cost_effectiveness
+    from displacement_sim.reporting.plots import plot_cost_effectiveness
 
     opts = [o for o in comparison.options if o != comparison.reference]
     fig, axes = plt.subplots(1, 2, figsize=(11, 0.45 * len(opts) + 1.8))
@@ -250,7 +250,7 @@ def figure_effect(comparison: Comparison, economy: str, labels: Mapping[str, str
     """Employment effect 6-36 months after training start (trainees) and displacement (all)."""
     import matplotlib.pyplot as plt
 
-    from .plots import plot_programme_effect
+    from displacement_sim.reporting.plots import plot_programme_effect
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
     opts = list(comparison.options)

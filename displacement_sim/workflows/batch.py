@@ -29,12 +29,12 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator, model_validator
 from tqdm.auto import tqdm
 
-from .config import Scenario, Strict
-from .errors import ScenarioError
-from .executors import Executor, make_executor
-from .runner import RunSpec, make_specs, scenario_key, timed_run
-from .scenarios import load_scenario, load_validated, with_updates
-from .store import ResultsStore
+from displacement_sim.config import Scenario, Strict
+from displacement_sim.errors import ScenarioError
+from displacement_sim.scenarios import load_scenario, load_validated, with_updates
+from displacement_sim.workflows.executors import Executor, make_executor
+from displacement_sim.workflows.runs import RunSpec, make_specs, scenario_key, timed_run
+from displacement_sim.workflows.store import ResultsStore
 
 OUTPUT_DIR = Path(__file__).resolve().parents[1] / "outputs"
 

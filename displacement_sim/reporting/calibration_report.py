@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.axes import Axes
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-
-from displacement_sim.constants import ECONOMIES, ECONOMY_NAMES  # noqa: E402
-from displacement_sim.reporting.plots import png_bytes  # noqa: E402
-from displacement_sim.workflows.store import atomic_write_bytes, atomic_write_text  # noqa: E402
+from displacement_sim.constants import ECONOMIES, ECONOMY_NAMES
+from displacement_sim.reporting.plots import png_bytes
+from displacement_sim.workflows.store import atomic_write_bytes, atomic_write_text
 
 SERIES_LABELS = {"share_agriculture": "Agriculture, % of employment",
                  "share_industry": "Industry, % of employment",

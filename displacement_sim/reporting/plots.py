@@ -8,18 +8,15 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from displacement_sim.analysis.summary import horizon  # noqa: E402
-from displacement_sim.constants import ECONOMY_NAMES, SECTOR_NAMES, SECTORS  # noqa: E402
-from displacement_sim.model.workers import COHORT_MONTHS  # noqa: E402
+from displacement_sim.analysis.summary import horizon
+from displacement_sim.constants import ECONOMY_NAMES, SECTOR_NAMES, SECTORS
+from displacement_sim.model.workers import COHORT_MONTHS
 
 STATUS_COLOURS = {"employed": "#1b9e77", "training": "#7570b3", "unemployed": "#d95f02",
                   "olf": "#999999"}

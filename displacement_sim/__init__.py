@@ -3,7 +3,12 @@
 The public API, used alike by the command line and by notebooks.
 """
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:  # the installed version, pyproject.toml's ``version``
+    __version__ = version("displacement_sim")
+except PackageNotFoundError:  # imported from a checkout that was never installed
+    __version__ = "0+unknown"
 
 from displacement_sim.config import EconomySettings, Scenario  # noqa: E402
 from displacement_sim.errors import (  # noqa: E402

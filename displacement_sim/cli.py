@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from displacement_sim import __version__
 from displacement_sim.errors import DisplacementSimError, ScenarioError
 
 EXIT_USAGE = 2
@@ -29,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="displacement-sim",
         description="Agent-based model of automation, displacement and reskilling in the "
                     "eleven ASEAN-US economies.")
+    parser.add_argument("--version", action="version", version=f"displacement-sim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run the replicates of one scenario")

@@ -93,8 +93,9 @@ DEFAULT_DATA_DIR: Path = resources.data_dir()
 DATA_DIR_ENV = "DISPLACEMENT_SIM_DATA"
 """Environment variable that overrides :data:`DEFAULT_DATA_DIR` when ``data_dir`` is not given."""
 
-_REPO_ROOT = DEFAULT_DATA_DIR.parents[1]
-"""Paths in provenance strings are written relative to this folder."""
+_REPO_ROOT = resources.calibration_dir().parent
+"""Paths in provenance strings are written relative to this folder: the checkout, or
+``displacement_sim/_shipped`` in an installed package (same layout: ``calibration/data/...``)."""
 
 WDI_FILE = "wdi_worldbank.csv"
 SECTOR_FILE = "ilostat_employment_by_isic.csv"

@@ -408,6 +408,14 @@ def monthly(values_by_year: np.ndarray, months: int) -> np.ndarray:
         If ``months`` is negative or beyond the last year, the array has no year axis, or a
         value is negative, not finite, or zero at one end of a year and positive at the other
         (no geometric path between them).
+
+    Examples
+    --------
+    A path growing 21% in a year grows 10% in its first six months; a zero cell stays zero:
+
+    >>> path = monthly(np.array([[100.0, 0.0], [121.0, 0.0]]), 12)
+    >>> path.shape, path[[0, 6, 12]].round(6).tolist()
+    ((13, 2), [[100.0, 0.0], [110.0, 0.0], [121.0, 0.0]])
     """
     values = np.asarray(values_by_year, dtype=float)
     months = _integer(months, "months", low=0)

@@ -17,6 +17,13 @@ def logistic_share(t_years: np.ndarray | float, target_share: float, target_year
     ``F(t) = 1 / (1 + exp(-k (t - t0)))`` with ``k = 2 ln 9 / duration`` (so 10% to 90% takes
     ``duration_years``) and ``t0`` chosen so that ``F(target_year) = target_share``.
 
+    Examples
+    --------
+    Half of the work automated by 2055, 10% to 90% in 20 years:
+
+    >>> logistic_share(np.array([2045.0, 2055.0, 2065.0]), 0.5, 2055.0, 20.0).round(3)
+    array([0.1, 0.5, 0.9])
+
     References
     ----------
     McKinsey Global Institute (2017), *Jobs lost, jobs gained*: adoption S-curves.
@@ -92,6 +99,16 @@ def stochastic_round(x: np.ndarray, rng: np.random.Generator | None = None,
     """Round each value down or up with chance equal to its fractional part (unbiased).
 
     The uniform draws come from ``u`` when given, else from ``rng``.
+
+    Examples
+    --------
+    2.25 rounds up when its draw is below 0.25, so on average it stays 2.25:
+
+    >>> stochastic_round(np.array([2.25, 2.25, 2.25, 2.25]), u=np.array([0.1, 0.3, 0.5, 0.9]))
+    array([3, 2, 2, 2])
+    >>> draws = stochastic_round(np.full(100_000, 2.25), np.random.default_rng(0))
+    >>> sorted(set(draws.tolist())), bool(abs(draws.mean() - 2.25) < 0.01)
+    ([2, 3], True)
     """
     base = np.floor(x)
     u = rng.random(np.shape(x)) if u is None else u
@@ -140,6 +157,15 @@ def urn_ball_hire_prob(applicants: np.ndarray, vacancies: np.ndarray,
     one applicant succeeds with probability ``(v / a)(1 - exp(-a / v))``, scaled by
     ``efficiency``.
 
+    Examples
+    --------
+    As many applicants as vacancies: an application succeeds with chance ``1 - 1/e``; few
+    applicants for many vacancies almost surely succeed; no vacancies, no hires:
+
+    >>> q = urn_ball_hire_prob(np.array([100.0, 10.0, 5.0]), np.array([100.0, 1000.0, 0.0]), 1.0)
+    >>> q.round(3)
+    array([0.632, 0.995, 0.   ])
+
     References
     ----------
     Petrongolo, B. & Pissarides, C. A. (2001). Looking into the black box: a survey of the
@@ -158,6 +184,15 @@ def steady_state_vacancies(hires_needed: float, applicants: float, efficiency: f
 
     Solves ``efficiency * V (1 - exp(-A / V)) = H``; hires rise in ``V`` towards
     ``efficiency * A``. If ``H`` is beyond reach, returns ``50 A`` (job finding saturates).
+
+    Examples
+    --------
+    The vacancies at which 100 applicants fill 30 jobs (efficiency 0.9), and the check that
+    :func:`urn_ball_hire_prob` gives back those 30 hires:
+
+    >>> v = steady_state_vacancies(30.0, 100.0, 0.9)
+    >>> round(v, 2), round(float(100.0 * urn_ball_hire_prob(100.0, v, 0.9)), 6)
+    (35.44, 30.0)
     """
     if hires_needed <= 0 or applicants <= 0:
         return 0.0
@@ -225,6 +260,13 @@ def largest_remainder(shares: np.ndarray, total: int) -> np.ndarray:
 
     Used to start the population on the data's sector x occupation mix exactly (up to one
     agent per cell), rather than with sampling noise.
+
+    Examples
+    --------
+    >>> largest_remainder(np.array([0.5, 0.3, 0.2]), 7)
+    array([4, 2, 1])
+    >>> largest_remainder(np.array([1, 1, 1]), 10)
+    array([4, 3, 3])
     """
     exact = np.asarray(shares, dtype=float) / np.sum(shares) * total
     counts = np.floor(exact).astype(np.int64)

@@ -35,7 +35,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from displacement_sim.workflows.batch import expand_batch, load_batch_file, manifest_for, run_specs
+from displacement_sim.workflows.batch import expand_batch, load_batch_file
+from displacement_sim.workflows.execute import execute, manifest_for
 from displacement_sim.workflows.executors import Executor, ProcessExecutor, SequentialExecutor
 from displacement_sim.workflows.runs import RunSpec, timed_run
 from displacement_sim.workflows.store import ResultsStore
@@ -113,7 +114,7 @@ def measure(n_workers: int, specs: list[RunSpec], warm_specs: list[RunSpec]
             store.open(manifest_for("bench", specs, 0, {}))
             cpu0 = time.process_time()
             t2 = time.perf_counter()
-            run_specs(specs, store, rec, progress=False)
+            execute(specs, store, rec, progress=False)
             t3 = time.perf_counter()
             cpu = time.process_time() - cpu0
             failed = store.failed()
@@ -215,7 +216,7 @@ def memory_child(n_runs: int) -> dict[str, float]:
         with ProcessExecutor(2) as ex:
             tracemalloc.reset_peak()
             start = time.perf_counter()
-            summary = run_specs(specs, store, ex, progress=False)
+            summary = execute(specs, store, ex, progress=False)
             wall = time.perf_counter() - start
             current, run_peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()

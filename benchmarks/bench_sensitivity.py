@@ -16,9 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from displacement_sim.analysis.sensitivity import AnalysisFile, load_analysis, run_sensitivity
+from displacement_sim.analysis.sensitivity import AnalysisFile, load_analysis
 from displacement_sim.scenarios import load_scenario
+from displacement_sim.workflows.executors import ProcessExecutor
 from displacement_sim.workflows.runs import make_specs, run_one
+from displacement_sim.workflows.sensitivity import run_sensitivity
 
 FILE = Path(__file__).resolve().parents[1] / "scenarios" / "sensitivity" / "capacity_building.toml"
 
@@ -36,8 +38,8 @@ def main() -> None:
     runs = points * spec.replicates
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        run_sensitivity(spec, out=Path(tmp) / "sa", executor="processes",
-                        n_workers=args.workers, progress=False)
+        with ProcessExecutor(args.workers) as ex:
+            run_sensitivity(spec, out=Path(tmp) / "sa", executor=ex, progress=False)
         elapsed = time.perf_counter() - t0
     rate = runs / elapsed
     full_runs = 256 * (d + 2) * spec.replicates

@@ -70,8 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--train-until", type=int,
                      help="fit on years up to YEAR; score later years out of sample")
     cal.add_argument("--out", type=Path, help="folder for candidate runs and tables")
-    cal.add_argument("--params-dir", type=Path,
-                     help="where <ISO3>.toml goes (default calibration/calibrated)")
+    cal.add_argument("--update-shipped", action="store_true",
+                     help="also write the fits over the shipped calibration/calibrated/<ISO3>.toml "
+                          "that the baseline uses (default: only <out>/.../params/)")
     _add_executor_options(cal)
     cmp_ = sub.add_parser("compare", help="compare policy options against a reference; "
                                           "writes an HTML and Markdown report")
@@ -93,14 +94,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _executor(args: argparse.Namespace):
+    """The executor the options ask for (a context manager: closed after the command)."""
+    from displacement_sim.workflows.executors import make_executor
+
+    return make_executor(args.executor, args.n_workers, args.scheduler)
+
+
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    from displacement_sim.analysis.calibration import calibrate
+    from displacement_sim import api
 
     economies = args.economies.split(",") if args.economies else None
-    fitted = calibrate(args.file, economies, args.train_until, out=args.out,
-                       executor=args.executor, n_workers=args.n_workers,
-                       scheduler=args.scheduler, progress=not args.quiet,
-                       params_dir=args.params_dir)
+    with _executor(args) as ex:
+        fitted = api.calibrate(args.file, economies, args.train_until, out=args.out,
+                               executor=ex, progress=not args.quiet,
+                               update_shipped=args.update_shipped)
     for iso, cal in fitted.items():
         unident = cal.uncertainty_.loc[~cal.uncertainty_["identified"], "parameter"].tolist()
         print(f"{iso}: loss {cal.loss_:.4g}; " + ", ".join(
@@ -112,7 +120,9 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
-    from displacement_sim.analysis.sensitivity import AnalysisFile, load_analysis, run_sensitivity
+    from displacement_sim import api
+    from displacement_sim.analysis.sensitivity import AnalysisFile, load_analysis
+    from displacement_sim.reporting.sensitivity import sensitivity_summary
     from displacement_sim.scenarios import format_validation_error
 
     spec, path = load_analysis(args.file)
@@ -130,11 +140,9 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
             raise ScenarioError(format_validation_error(f"{args.file} (with options)", exc)
                                 ) from None
     spec = spec.model_copy(update={"base": str(_resolve_base(path, spec.base))})
-    result = run_sensitivity(spec, out=args.out, executor=args.executor,
-                             n_workers=args.n_workers, scheduler=args.scheduler,
-                             force=args.force, progress=not args.quiet)
-    from displacement_sim.analysis.sensitivity import sensitivity_summary
-
+    with _executor(args) as ex:
+        result = api.sensitivity(spec, out=args.out, executor=ex, force=args.force,
+                                 progress=not args.quiet)
     print(sensitivity_summary(result))
     return 0
 
@@ -145,52 +153,29 @@ def _resolve_base(path: Path, base: str) -> Path | str:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from displacement_sim import api
     from displacement_sim.model.inputs import check_drivers
-    from displacement_sim.reporting.plots import save_run_figures
-    from displacement_sim.reporting.report import write_run_summary
     from displacement_sim.scenarios import load_scenario
-    from displacement_sim.workflows.batch import run_scenario
 
     economies = args.economies.split(",") if args.economies else None
     scenario = load_scenario(args.scenario, seed=args.seed, replicates=args.replicates,
                              economies=economies, start_year=args.start_year, years=args.years,
                              workers_per_agent=args.workers_per_agent)
     check_drivers(scenario, str(args.scenario))
-    store, summary = run_scenario(scenario, out=args.out, executor=args.executor,
-                                  n_workers=args.n_workers, scheduler=args.scheduler,
-                                  force=args.force, progress=not args.quiet)
-    failed = store.failed()
-    for run_id, err in sorted(failed.items()):
+    with _executor(args) as ex:
+        result = api.run(scenario, out=args.out, executor=ex, force=args.force,
+                         progress=not args.quiet, figures=not args.no_figures,
+                         command="displacement-sim " + " ".join(sys.argv[1:]))
+    store, summary = result.store, result.runs
+    for run_id, err in sorted(store.failed().items()):
         print(f"  failed: {run_id}: {err}", file=sys.stderr)
     if not store.done():
         print(f"no run succeeded; errors are in {store.errors}", file=sys.stderr)
         return 1
-    df = store.read()
-    write_run_summary(df, store.root)
-    if not args.no_figures:
-        save_run_figures(df, store.root / "figures")
-    _write_history(df, scenario, store.root, argv_text=" ".join(sys.argv[1:]))
+    if result.history is not None:
+        print(f"history: {result.history}")
     _report(store.root, summary)
     return 0 if summary["failed"] == 0 else 1
-
-
-def _write_history(df, scenario, root: Path, argv_text: str) -> None:
-    """Where a run replays observed years, score it against the observed unemployment rate."""
-    from displacement_sim.analysis.history import annual_model_path, history_fit
-    from displacement_sim.constants import LATEST_OBSERVED_YEAR
-    from displacement_sim.data import load_series
-    from displacement_sim.reporting.report import write_history_fit
-
-    start = int(df["year"].min())
-    if start >= LATEST_OBSERVED_YEAR:
-        return
-    obs = load_series("SL.UEM.TOTL.ZS", list(scenario.economies))
-    obs = obs[obs["year"] <= LATEST_OBSERVED_YEAR].rename(
-        columns={"economy_iso3": "economy", "value": "observed"})
-    paths, scores = history_fit(annual_model_path(df, start), obs)
-    if not scores.empty:
-        write_history_fit(paths, scores, root, command=f"displacement-sim {argv_text}")
-        print(f"history: {root / 'history.md'}")
 
 
 def _report(root: Path, summary: dict) -> None:
@@ -202,11 +187,11 @@ def _report(root: Path, summary: dict) -> None:
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from displacement_sim.workflows.batch import run_batch
+    from displacement_sim import api
 
-    store, summary = run_batch(args.file, out=args.out, executor=args.executor,
-                               n_workers=args.n_workers, scheduler=args.scheduler,
-                               force=args.force, progress=not args.quiet)
+    with _executor(args) as ex:
+        store, summary = api.batch(args.file, out=args.out, executor=ex, force=args.force,
+                                   progress=not args.quiet)
     print(f"{summary['done']} runs done, {summary['skipped']} already stored, "
           f"{summary['failed']} failed -> {store.root}")
     for run_id, err in sorted(store.failed().items()):
@@ -215,12 +200,10 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 
 def _cmd_summarize(args: argparse.Namespace) -> int:
-    from displacement_sim.reporting.report import write_summaries
-    from displacement_sim.workflows.store import read_results
+    from displacement_sim import api
 
-    df = read_results(args.results)
     metrics = args.metrics.split(",") if args.metrics else None
-    paths = write_summaries(df, args.results, metrics)
+    paths = api.summarize(args.results, metrics)
     for p in paths:
         print(p)
     return 0
@@ -229,8 +212,8 @@ def _cmd_summarize(args: argparse.Namespace) -> int:
 def _cmd_compare(args: argparse.Namespace) -> int:
     import shlex
 
+    from displacement_sim import api
     from displacement_sim.errors import RunError
-    from displacement_sim.workflows.comparison import run_comparison
 
     overrides = {"seed": args.seed, "replicates": args.replicates,
                  "economies": args.economies.split(",") if args.economies else None,
@@ -248,11 +231,11 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         words += ["--report-dir", str(args.report_dir)]
     command = " ".join(shlex.quote(w) for w in words)
     try:
-        result = run_comparison(args.file, out=args.out, executor=args.executor,
-                                n_workers=args.n_workers, scheduler=args.scheduler,
-                                force=args.force, progress=not args.quiet,
-                                overrides={k: v for k, v in overrides.items() if v is not None},
-                                report_dir=args.report_dir, command=command)
+        with _executor(args) as ex:
+            result = api.compare(args.file, out=args.out, executor=ex, force=args.force,
+                                 progress=not args.quiet,
+                                 overrides={k: v for k, v in overrides.items() if v is not None},
+                                 report_dir=args.report_dir, command=command)
     except RunError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

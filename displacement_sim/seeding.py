@@ -1,4 +1,17 @@
-"""Seeds are data: a run's seed derives from the master seed and what the run is.
+"""Seeds are data: every seed derives from a master seed and what it is for, by one function.
+
+The seed policy, the same through every entry point (``run``, batch files, comparisons,
+sensitivity analyses, calibration):
+
+- :func:`derive_seed` is the only derivation: ``SeedSequence(master, spawn_key=key)``, with the
+  key's text parts hashed by SHA-256 (:func:`key_to_ints`), never by Python's ``hash``.
+- A run's seed is :func:`run_seed`: with common random numbers (the default everywhere),
+  replicate ``r`` of any scenario gets the same seed under the same master seed, so options and
+  sample points are paired run by run; without them, the scenario's settings hash is part of
+  the key and each scenario draws its own numbers.
+- The run id holds what the seed depends on (:func:`displacement_sim.workflows.runs.run_id`):
+  the same scenario, master seed, pairing and replicate give the same id and the same results.
+- Seeds for tools (SALib's samplers, scipy's optimiser) come from :func:`tool_seed`.
 
 References
 ----------
@@ -34,12 +47,39 @@ def key_to_ints(parts: Iterable[object]) -> tuple[int, ...]:
     return tuple(out)
 
 
-def run_seed_sequence(master_seed: int, key: Iterable[object]) -> np.random.SeedSequence:
-    """Return the ``SeedSequence`` of one run, from the master seed and the run's key."""
-    return np.random.SeedSequence(master_seed, spawn_key=key_to_ints(key))
+def derive_seed(master_seed: int, key: Iterable[object]) -> int:
+    """The one derivation of a seed: a 63-bit integer from the master seed and a key.
 
-
-def run_seed(master_seed: int, key: Iterable[object]) -> int:
-    """Return one 63-bit integer seed for the run, for writing into result rows."""
-    state = run_seed_sequence(master_seed, key).generate_state(2, dtype=np.uint32)
+    Parameters
+    ----------
+    master_seed : int
+        The master seed (a scenario's or a study file's ``seed``).
+    key : iterable
+        What the seed is for; integers are used as they are, anything else by its SHA-256.
+    """
+    seq = np.random.SeedSequence(master_seed, spawn_key=key_to_ints(key))
+    state = seq.generate_state(2, dtype=np.uint32)
     return int((int(state[0]) << 31) ^ int(state[1]))
+
+
+def run_seed(master_seed: int, replicate: int, stream: str | None = None) -> int:
+    """The seed of a run.
+
+    Parameters
+    ----------
+    master_seed : int
+        The master seed.
+    replicate : int
+        The replicate number.
+    stream : str, optional
+        ``None`` for common random numbers (replicate ``r`` shares its seed with replicate
+        ``r`` of every other scenario); otherwise a key of the scenario (its settings hash),
+        so that it draws numbers of its own.
+    """
+    return derive_seed(master_seed, (replicate,) if stream is None else (stream, replicate))
+
+
+def tool_seed(master_seed: int, purpose: str) -> int:
+    """A seed in ``[1, 2**31 - 1)`` for a tool (SALib, scipy), from the master seed and what
+    it is for (some of SALib's functions treat 0 as "no seed")."""
+    return derive_seed(master_seed, ("tool", purpose)) % (2**31 - 2) + 1

@@ -35,13 +35,8 @@ from displacement_sim.analysis.summary import summarize
 from displacement_sim.cli import main
 from displacement_sim.scenarios import SCENARIO_DIR
 from displacement_sim.seeding import run_seed
-from displacement_sim.workflows.batch import (
-    expand_batch,
-    load_batch_file,
-    manifest_for,
-    run_batch,
-    run_specs,
-)
+from displacement_sim.workflows.batch import expand_batch, load_batch_file, run_batch
+from displacement_sim.workflows.execute import execute, manifest_for
 from displacement_sim.workflows.executors import (
     DaskExecutor,
     Executor,
@@ -121,7 +116,7 @@ def run_with(make: Callable[[], Executor], batch: Path, out: Path
     store = ResultsStore(out)
     store.open(manifest_for(bf.name, specs, bf.seed, bf.model_dump(mode="json")))
     with make() as ex:
-        summary = run_specs(specs, store, ex, progress=False)
+        summary = execute(specs, store, ex, progress=False)
     return store, summary
 
 
@@ -280,11 +275,22 @@ def test_run_ids_unique_and_stable(ref_batch: Path) -> None:
     assert [s.seed for s in first] == [s.seed for s in second]
 
 
-def test_seeds_derive_from_master_settings_and_replicate(ref_batch: Path) -> None:
+def test_seeds_follow_the_one_policy(ref_batch: Path, tmp_path: Path,
+                                     scenario_dir: Path) -> None:
+    """Common random numbers by default (replicate r shares its seed across variants); with
+    ``common_random_numbers = false`` every variant draws its own, and its run id says so."""
     bf, _ = load_batch_file(ref_batch)
     for s in specs_of(ref_batch):
-        assert s.seed == run_seed(bf.seed, (scenario_key(s.scenario), s.replicate))
-    assert len({s.seed for s in specs_of(ref_batch)}) == 8
+        assert s.seed == run_seed(bf.seed, s.replicate)
+        assert s.run_id.endswith(f"-s{bf.seed}-r{s.replicate:04d}")
+    assert len({s.seed for s in specs_of(ref_batch)}) == 2
+    own = specs_of(write_batch(tmp_path / "own.toml", two_scenarios(scenario_dir),
+                               {SHARE: [0.0, 0.005], RATE: [0.0, 0.5]},
+                               common_random_numbers=False))
+    for s in own:
+        assert s.seed == run_seed(7, s.replicate, scenario_key(s.scenario))
+        assert f"-s7i-r{s.replicate:04d}" in s.run_id
+    assert len({s.seed for s in own}) == 8
 
 
 def test_seeds_do_not_depend_on_order(tmp_path: Path, scenario_dir: Path) -> None:
@@ -307,7 +313,8 @@ def test_more_replicates_keep_earlier_seeds(tmp_path: Path, scenario_dir: Path) 
 def test_master_seed_changes_every_seed(tmp_path: Path, scenario_dir: Path) -> None:
     a = specs_of(write_batch(tmp_path / "a.toml", two_scenarios(scenario_dir), seed=1))
     b = specs_of(write_batch(tmp_path / "b.toml", two_scenarios(scenario_dir), seed=2))
-    assert [s.run_id for s in a] == [s.run_id for s in b]
+    # The master seed is part of the run id: a run id identifies a result.
+    assert all(x.run_id != y.run_id for x, y in zip(a, b, strict=True))
     assert all(x.seed != y.seed for x, y in zip(a, b, strict=True))
 
 
@@ -338,6 +345,7 @@ def test_common_random_numbers(tmp_path: Path, scenario_dir: Path) -> None:
 # ------------------------------------------------------------------ executors
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["processes-2", "dask-2"])
 def test_executor_gives_the_sequential_table(ref_store: ResultsStore,
                                              executor_tables: Callable[[str], pd.DataFrame],
@@ -429,6 +437,7 @@ def check_parts(store: ResultsStore) -> set[str]:
     return readable
 
 
+@pytest.mark.slow
 def test_sigkill_then_resume(scenario_dir: Path, tmp_path: Path) -> None:
     batch = write_batch(tmp_path / "kill.toml", two_scenarios(scenario_dir), replicates=6,
                         name="kill", years=2)
@@ -494,6 +503,7 @@ def alive(pids: set[int]) -> set[int]:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_sigkill_leaves_no_process_workers(scenario_dir: Path, tmp_path: Path) -> None:
     batch = write_batch(tmp_path / "b.toml", two_scenarios(scenario_dir), replicates=20,

@@ -6,9 +6,7 @@ import pytest
 
 from displacement_sim.analysis.calibration import (
     CalibrationFile,
-    Calibrator,
     load_calibration_file,
-    observed,
     score_out_of_sample,
     simulated,
 )
@@ -16,6 +14,8 @@ from displacement_sim.cli import main
 from displacement_sim.errors import CalibrationError
 from displacement_sim.model import DisplacementModel
 from displacement_sim.scenarios import load_scenario, with_updates
+from displacement_sim.workflows.calibration import Calibrator, observed
+from displacement_sim.workflows.executors import ProcessExecutor
 
 TRUTH = {"okun": 0.5}
 """The Okun elasticity of the United States, identified by the 2008-2010 recession."""
@@ -46,13 +46,15 @@ def _synthetic(cfg, params, seed=99):
     return simulated(m.results(), cfg.start_year)
 
 
+@pytest.mark.slow
 def test_recovers_known_parameters(tmp_path):
     """Fit to data simulated with a known Okun elasticity (another seed): recover it within
     0.1 (a seventh of the bounds' width)."""
     cfg = _cfg()
     obs = _synthetic(cfg, TRUTH)
-    cal = Calibrator(cfg, "USA", out=tmp_path, executor="processes", n_workers=2,
-                     progress=False, observations=obs).fit()
+    with ProcessExecutor(2) as ex:
+        cal = Calibrator(cfg, "USA", out=tmp_path, executor=ex, progress=False,
+                         observations=obs).fit()
     for name, truth in TRUTH.items():
         assert cal.best_params_[name] == pytest.approx(truth, abs=0.1), cal.best_params_
     assert cal.loss_ < 1.0
@@ -60,6 +62,7 @@ def test_recovers_known_parameters(tmp_path):
     assert {"observed", "simulated", "sim_p05", "sim_p95"} <= set(cal.fit_.columns)
 
 
+@pytest.mark.slow
 def test_same_random_state_same_fit(tmp_path):
     cfg = _cfg(popsize=3, maxiter=2, end_year=2015)
     obs = _synthetic(cfg, TRUTH)
@@ -74,6 +77,7 @@ def test_same_random_state_same_fit(tmp_path):
     assert c.history_["okun"].tolist() != a.history_["okun"].tolist()
 
 
+@pytest.mark.slow
 def test_refit_reads_stored_runs(tmp_path):
     """A repeated fit finds every candidate run stored (resume / warm start)."""
     cfg = _cfg(popsize=2, maxiter=1, end_year=2014)

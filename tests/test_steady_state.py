@@ -16,7 +16,11 @@ from displacement_sim.constants import ECONOMIES
 from displacement_sim.data import load_profiles
 from displacement_sim.scenarios import load_scenario
 from displacement_sim.workflows.batch import run_scenario
+from displacement_sim.workflows.executors import ProcessExecutor
 from displacement_sim.workflows.store import read_results
+
+pytestmark = pytest.mark.slow
+"""A minute on two cores: ``pytest -m "not slow"`` leaves this module out."""
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +28,8 @@ def stationary(tmp_path_factory: pytest.TempPathFactory):
     scenario = load_scenario("no_automation", replicates=4, workers_per_agent=1e9,
                              min_agents_per_economy=40_000, firms_per_sector=10)
     out = tmp_path_factory.mktemp("steady") / "no_automation"
-    run_scenario(scenario, out=out, executor="processes", n_workers=2, progress=False)
+    with ProcessExecutor(2) as ex:
+        run_scenario(scenario, out=out, executor=ex, progress=False)
     return read_results(out)
 
 

@@ -32,7 +32,6 @@ J. Open Source Softw. 2(9), 97. doi:10.21105/joss.00097
 
 from __future__ import annotations
 
-import json
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -51,16 +50,13 @@ from SALib.sample import fast_sampler, latin
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
-from displacement_sim.analysis.factors import Factor, row_updates, salib_problem, scale_sample
+from displacement_sim.analysis.factors import Factor, salib_problem
 from displacement_sim.analysis.outputs import (
     NEEDS_REFERENCE,
-    cost_per_additional,
-    needed_columns,
-    outcome,
 )
 from displacement_sim.config import ISO3, Strict
-from displacement_sim.errors import ScenarioError
-from displacement_sim.scenarios import load_scenario, load_validated, with_updates
+from displacement_sim.scenarios import load_validated
+from displacement_sim.seeding import tool_seed
 
 Method = Literal["sobol", "morris", "fast", "pawn", "delta"]
 Outcome = Literal[
@@ -135,16 +131,10 @@ def load_analysis(path: str | Path) -> tuple[AnalysisFile, Path]:
 # ----------------------------------------------------------------------- sampling
 
 
-def _salib_seed(seed: int, tag: str) -> int:
-    """A non-zero seed for SALib (some of its functions treat 0 as 'no seed')."""
-    state = np.random.SeedSequence(seed, spawn_key=(sum(tag.encode()),)).generate_state(1)
-    return int(state[0] % (2**31 - 2)) + 1
-
-
 def draw_sample(spec: AnalysisFile) -> np.ndarray:
     """The unit-hypercube sample of the analysis (rows x factors)."""
     problem = salib_problem(spec.factor, use_groups=spec.method in ("sobol", "morris"))
-    seed = _salib_seed(spec.seed, "sample")
+    seed = tool_seed(spec.seed, "salib-sample")
     if spec.method == "sobol":
         return sobol_sample.sample(problem, spec.n, calc_second_order=spec.second_order,
                                    seed=seed)
@@ -178,7 +168,7 @@ def _rows_for(spec: AnalysisFile, fraction: float, n_rows: int) -> int | None:
 def analyze(spec: AnalysisFile, unit: np.ndarray, y: np.ndarray) -> pd.DataFrame:
     """Indices of one outcome: tidy rows ``factor, index, value, conf``."""
     problem = salib_problem(spec.factor, use_groups=spec.method in ("sobol", "morris"))
-    seed = _salib_seed(spec.seed, "analyze")
+    seed = tool_seed(spec.seed, "salib-analyze")
     rows: list[dict[str, Any]] = []
     names = problem.get("groups") and list(dict.fromkeys(problem["groups"])) or problem["names"]
     if spec.method == "sobol":
@@ -279,128 +269,6 @@ class SensitivityResult:
     skipped: dict[str, str] = field(default_factory=dict)
 
 
-def model_evaluator(out: Path, executor: str = "processes", n_workers: int | None = None,
-                    scheduler: str | None = None, force: bool = False,
-                    progress: bool = True, base_dir: Path | None = None) -> Evaluator:
-    """An evaluator that runs the model through the batch executors into ``out/runs``."""
-    from displacement_sim.workflows.batch import manifest_for, run_specs
-    from displacement_sim.workflows.executors import make_executor
-    from displacement_sim.workflows.runs import make_specs
-    from displacement_sim.workflows.store import ResultsStore
-
-    def evaluate(spec: AnalysisFile, sample: np.ndarray) -> dict[str, np.ndarray]:
-        base_ref = spec.base
-        p = Path(base_ref)
-        if base_dir is not None and not p.is_absolute() and (base_dir / p).is_file():
-            base_ref = str(base_dir / p)
-        overrides = {"economies": spec.economies, "years": spec.years,
-                     "workers_per_agent": spec.workers_per_agent,
-                     "min_agents_per_economy": spec.min_agents_per_economy}
-        base = load_scenario(base_ref, **overrides)
-        point_runs: list[list[str]] = []
-        ref_runs: list[list[str]] = []
-        specs: dict[str, Any] = {}
-        for row in sample:
-            params = {f.name: float(v) for f, v in zip(spec.factor, row, strict=True)}
-            variant = with_updates(base, row_updates(spec.factor, row), f"{spec.name} sample")
-            runs = make_specs(variant, spec.replicates, spec.seed, params, label=spec.name,
-                              common_random_numbers=True)
-            point_runs.append([r.run_id for r in runs])
-            specs.update({r.run_id: r for r in runs})
-            if spec.needs_reference:
-                ref = with_updates(variant, spec.reference, f"{spec.name} reference")
-                rruns = make_specs(ref, spec.replicates, spec.seed, params,
-                                   label=f"{spec.name}-ref", common_random_numbers=True)
-                ref_runs.append([r.run_id for r in rruns])
-                specs.update({r.run_id: r for r in rruns})
-        unique = list(specs.values())
-        store = ResultsStore(out / "runs")
-        store.open(manifest_for(spec.name, unique, spec.seed, spec.model_dump(mode="json")),
-                   force=force)
-        with make_executor(executor, n_workers, scheduler) as ex:  # type: ignore[arg-type]
-            summary = run_specs(unique, store, ex, progress, desc=spec.name)
-        if summary["failed"]:
-            failed = store.failed()
-            raise ScenarioError(f"{len(failed)} model runs failed, e.g. "
-                                f"{next(iter(failed.items()))}; see {store.errors}")
-        base_outcomes = sorted({o.outcome for o in spec.output} - set(NEEDS_REFERENCE)
-                               | {b for o in spec.output for b in NEEDS_REFERENCE.get(
-                                   o.outcome, ())})
-        cols = needed_columns([o.outcome for o in spec.output])
-        cache: dict[str, dict[tuple[str, str], float]] = {}
-        economies = {o.economy for o in spec.output}
-        for run_id in specs:
-            df = pd.read_parquet(store.parts / f"{run_id}.parquet", columns=cols)
-            cache[run_id] = {(name, e): outcome(df, name, e) for name in base_outcomes
-                             for e in economies}
-        result: dict[str, np.ndarray] = {}
-        for o in spec.output:
-            vals = np.empty((len(sample), spec.replicates))
-            for i, ids in enumerate(point_runs):
-                for r, rid in enumerate(ids):
-                    if o.outcome in NEEDS_REFERENCE:
-                        cost_n, gain_n = NEEDS_REFERENCE[o.outcome]
-                        ref = ref_runs[i][r]
-                        vals[i, r] = cost_per_additional(
-                            cache[rid][(cost_n, o.economy)], cache[ref][(cost_n, o.economy)],
-                            cache[rid][(gain_n, o.economy)], cache[ref][(gain_n, o.economy)])
-                    else:
-                        vals[i, r] = cache[rid][(o.outcome, o.economy)]
-            result[o.name] = vals
-        return result
-
-    return evaluate
-
-
-def run_sensitivity(spec: AnalysisFile | str | Path, out: str | Path | None = None,
-                    evaluator: Evaluator | None = None, executor: str = "processes",
-                    n_workers: int | None = None, scheduler: str | None = None,
-                    force: bool = False, progress: bool = True) -> SensitivityResult:
-    """Sample, evaluate (resumably, in parallel), analyse and write a sensitivity analysis.
-
-    Parameters
-    ----------
-    spec : path or AnalysisFile
-        An analysis file path or a validated ``AnalysisFile``.
-    out : path, optional
-        Results folder (default ``outputs/<name>``).
-    evaluator : callable, optional
-        Replaces the model (tests use the Ishigami function); default: the model through the
-        batch executors.
-    executor : {"processes", "sequential", "dask"}
-        Where runs execute (default: local processes).
-    n_workers : int, optional
-        Number of workers (default: one per core).
-    scheduler : str, optional
-        A Dask scheduler address ``tcp://HOST:PORT``; implies ``dask``.
-    force : bool
-        Replace the stored runs of a different analysis in ``out``.
-    progress : bool
-        Show a progress bar.
-
-    Returns
-    -------
-    SensitivityResult
-        The tables; they and the plots are also written under ``out``.
-    """
-    from displacement_sim.workflows.batch import OUTPUT_DIR
-
-    base_dir = None
-    if not isinstance(spec, AnalysisFile):
-        spec, path = load_analysis(spec)
-        base_dir = path.parent
-    out = Path(out) if out is not None else OUTPUT_DIR / spec.name
-    unit = draw_sample(spec)
-    sample = scale_sample(spec.factor, unit)
-    if evaluator is None:
-        evaluator = model_evaluator(out, executor, n_workers, scheduler, force, progress,
-                                    base_dir)
-    outcomes = evaluator(spec, sample)
-    result = analyse_outcomes(spec, unit, sample, outcomes)
-    write_sensitivity(result, out)
-    return result
-
-
 def analyse_outcomes(spec: AnalysisFile, unit: np.ndarray, sample: np.ndarray,
                      outcomes: dict[str, np.ndarray]) -> SensitivityResult:
     """Indices, convergence and noise for every outcome (replicate means analysed)."""
@@ -443,99 +311,6 @@ def analyse_outcomes(spec: AnalysisFile, unit: np.ndarray, sample: np.ndarray,
     conv = pd.concat(conv_frames, ignore_index=True) if conv_frames else pd.DataFrame()
     return SensitivityResult(spec, unit, sample, outcomes, indices, conv,
                              pd.DataFrame(noise_rows), skipped)
-
-
-# ----------------------------------------------------------------------- writing
-
-
-def write_sensitivity(result: SensitivityResult, out: str | Path) -> list[Path]:
-    """Write indices, convergence, noise, the sample, plots and a Markdown summary."""
-    import io
-
-    import matplotlib.pyplot as plt
-
-    from displacement_sim.files import atomic_write_bytes, atomic_write_text
-    from displacement_sim.reporting.plots import plot_morris, plot_sobol_bars, save_png
-
-    out = Path(out)
-    spec = result.spec
-    paths: list[Path] = []
-
-    def table(df: pd.DataFrame, name: str) -> None:
-        atomic_write_text(out / f"{name}.csv", df.to_csv(index=False))
-        buf = io.BytesIO()
-        df.to_parquet(buf, index=False)
-        atomic_write_bytes(out / f"{name}.parquet", buf.getvalue())
-        paths.extend([out / f"{name}.csv", out / f"{name}.parquet"])
-
-    sample = pd.DataFrame(result.sample, columns=[f.name for f in spec.factor])
-    for name, vals in result.outcomes.items():
-        sample[name] = np.nanmean(vals, axis=1)
-    table(sample, "sample")
-    table(result.indices, "indices")
-    table(result.convergence, "convergence")
-    table(result.noise, "noise")
-    figures = out / "figures"
-    for name in result.indices["output"].unique() if not result.indices.empty else []:
-        d = result.indices[result.indices["output"] == name]
-        fig = plt.figure(figsize=(7, 0.45 * len(spec.factor) + 1.6))
-        ax = fig.add_subplot()
-        if spec.method == "morris":
-            plot_morris(d, ax=ax)
-        else:
-            plot_sobol_bars(d, ax=ax)
-        ax.set_title(f"{name} ({d['economy'].iloc[0]}): {spec.method}, N = {spec.n}, "
-                     f"{spec.replicates} replicates", fontsize=9)
-        fig.tight_layout()
-        paths.append(save_png(fig, figures / f"{name}.png"))
-    md = sensitivity_summary(result)
-    atomic_write_text(out / "summary.md", md)
-    atomic_write_text(out / "analysis.json", json.dumps(spec.model_dump(mode="json"), indent=2))
-    paths.append(out / "summary.md")
-    return paths
-
-
-def _top(d: pd.DataFrame, index: str, k: int = 3) -> list[tuple[str, float, float]]:
-    sel = d[d["index"] == index].sort_values("value", ascending=False).head(k)
-    return list(zip(sel["label"], sel["value"], sel["conf"], strict=True))
-
-
-def sensitivity_summary(result: SensitivityResult) -> str:
-    """A short Markdown summary: what drives each outcome, with caveats."""
-    spec = result.spec
-    main = MAIN_INDEX[spec.method]
-    lines = [f"# Sensitivity analysis: {spec.name}", "",
-             spec.description or "", "",
-             f"Method **{spec.method}**, base sample N = {spec.n}, {len(result.sample)} sample "
-             f"points x {spec.replicates} replicates (common random numbers), base scenario "
-             f"`{spec.base}`.", "",
-             "| factor | path | distribution | bounds | economies |", "|---|---|---|---|---|"]
-    for f in spec.factor:
-        lines.append(f"| {f.display} | `{f.path}` | {f.distribution} | {f.bounds[0]:g} to "
-                     f"{f.bounds[1]:g} | {', '.join(f.economies) if f.economies else 'all'} |")
-    lines += ["", "## What drives each outcome", ""]
-    noise = result.noise.set_index("output") if not result.noise.empty else pd.DataFrame()
-    for o in spec.output:
-        if o.name in result.skipped:
-            lines.append(f"- **{o.name}** ({o.economy}): {result.skipped[o.name]}.")
-            continue
-        d = result.indices[result.indices["output"] == o.name]
-        top = _top(d, main)
-        drivers = "; ".join(f"{lab} {main} = {v:.2f}" + (f" ± {c:.2f}" if np.isfinite(c) else "")
-                            for lab, v, c in top)
-        ns = noise.loc[o.name, "noise_share"] if o.name in noise.index else float("nan")
-        conv = result.convergence
-        unconv = sorted(set(conv[(conv["output"] == o.name) & conv["unconverged"]]["factor"])
-                        ) if not conv.empty else []
-        note = f" Replicate noise is {100 * ns:.0f}% of the variance" if np.isfinite(ns) else ""
-        if np.isfinite(ns):
-            note += ": indices below that are not distinguishable from noise."
-        if unconv:
-            note += f" Not converged at this N: {', '.join(unconv)}."
-        lines.append(f"- **{o.name}** ({o.outcome}, {o.economy}): {drivers}.{note}")
-    lines += ["", "Tables: `indices.csv`, `convergence.csv`, `noise.csv`, `sample.csv`; "
-              "plots in `figures/`.", ""]
-    return "\n".join(lines)
 
 
 def ishigami(x: np.ndarray, a: float = 7.0, b: float = 0.1) -> np.ndarray:

@@ -18,25 +18,19 @@ Running the same batch again resumes it: stored runs are skipped, failed runs re
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import json
-import time
-from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
-from tqdm.auto import tqdm
 
 from displacement_sim.config import Scenario, Strict
 from displacement_sim.errors import ScenarioError
 from displacement_sim.scenarios import load_scenario, load_validated, with_updates
-from displacement_sim.workflows.executors import Executor, make_executor
-from displacement_sim.workflows.runs import RunSpec, make_specs, scenario_key, timed_run
+from displacement_sim.workflows.execute import check_unique, execute, open_store
+from displacement_sim.workflows.executors import ExecutorLike
+from displacement_sim.workflows.runs import RunSpec, make_specs
 from displacement_sim.workflows.store import ResultsStore
-
-OUTPUT_DIR = Path(__file__).resolve().parents[1] / "outputs"
 
 
 class Sweep(Strict):
@@ -64,8 +58,10 @@ class BatchFile(Strict):
     """Scenario files, relative to the batch file (or names in ``scenarios/``)."""
     replicates: Annotated[int, Field(ge=1)] = 1
     seed: Annotated[int, Field(ge=0)] = 0
-    common_random_numbers: bool = False
-    """Share seeds across scenarios and sweep points (paired comparisons)."""
+    common_random_numbers: bool = True
+    """Share seeds across scenarios and sweep points (paired comparisons; the default, as
+    everywhere): replicate r of every variant gets the same seed. ``false`` gives each variant
+    numbers of its own (and run ids marked ``i``)."""
     sweep: Sweep = Sweep()
     years: Annotated[int, Field(ge=1, le=100)] | None = None
     """Horizon override for every scenario."""
@@ -118,79 +114,14 @@ def expand_batch(batch: BatchFile, base_dir: Path, source: str = "<batch>") -> l
                 raise ScenarioError(f"{source}: key 'sweep.parameters': {exc}") from None
             specs.extend(make_specs(variant, batch.replicates, batch.seed, point,
                                     common_random_numbers=batch.common_random_numbers))
-    ids = [s.run_id for s in specs]
-    if len(set(ids)) != len(ids):
-        raise ScenarioError(f"{source}: two runs of the batch are identical (same scenario settings and "
-                            "replicate); check for duplicate sweep values or scenarios")
+    check_unique(specs, source)
     return specs
 
 
-def definition_hash(specs: Sequence[RunSpec], master_seed: int) -> str:
-    """Hash of what a batch computes: its run ids and seeds."""
-    text = json.dumps([[s.run_id, s.seed] for s in specs] + [master_seed])
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def manifest_for(name: str, specs: Sequence[RunSpec], master_seed: int,
-                 definition: dict[str, Any]) -> dict[str, Any]:
-    """The manifest of a batch: its definition, resolved scenarios, run keys and seeds."""
-    scenarios = {}
-    for s in specs:
-        key = scenario_key(s.scenario)
-        scenarios.setdefault(key, {"name": s.name, "params": s.params,
-                                   "config_hash": s.scenario.config_hash(),
-                                   "config": s.scenario.model_dump(mode="json")})
-    return {
-        "name": name,
-        "definition": definition,
-        "definition_hash": definition_hash(specs, master_seed),
-        "master_seed": master_seed,
-        "scenarios": scenarios,
-        "runs": [{"run_id": s.run_id, "scenario": s.name, "replicate": s.replicate,
-                  "seed": s.seed, "scenario_key": scenario_key(s.scenario), "params": s.params}
-                 for s in specs],
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
-
-
-def run_specs(specs: Sequence[RunSpec], store: ResultsStore, executor: Executor,
-              progress: bool = True, desc: str = "runs",
-              on_result: Callable[[str, bool], None] | None = None) -> dict[str, Any]:
-    """Run the specs not yet stored, writing each result as it finishes.
-
-    Returns a summary: runs total, skipped (already stored), done now, failed now.
-    """
-    stored = store.done()
-    todo = [s for s in specs if s.run_id not in stored]
-    by_id = {s.run_id: s for s in todo}
-    summary = {"total": len(specs), "skipped": len(specs) - len(todo), "done": 0, "failed": 0}
-    bar = tqdm(total=len(specs), initial=summary["skipped"], desc=desc, unit="run",
-               disable=not progress, dynamic_ncols=True)
-    try:
-        for run_id, data, error, seconds in executor.imap_unordered(timed_run, todo):
-            if error is None:
-                store.write_run_bytes(run_id, data)
-                summary["done"] += 1
-            else:
-                spec = by_id[run_id]
-                store.write_error(run_id, error, {"scenario": spec.name,
-                                                  "replicate": spec.replicate,
-                                                  "seed": spec.seed, "params": spec.params,
-                                                  "seconds": seconds})
-                summary["failed"] += 1
-            if on_result is not None:
-                on_result(run_id, error is None)
-            bar.update(1)
-    finally:
-        bar.close()
-    return summary
-
-
 def run_batch(batch: str | Path | BatchFile, out: str | Path | None = None,
-              executor: str = "processes", n_workers: int | None = None,
-              scheduler: str | None = None, force: bool = False, progress: bool = True,
+              executor: ExecutorLike = None, force: bool = False, progress: bool = True,
               base_dir: Path | None = None) -> tuple[ResultsStore, dict[str, Any]]:
-    """Run (or resume) a batch file into ``out`` (default ``outputs/<name>``).
+    """Run (or resume) a batch file into ``out`` (default ``./outputs/<name>``).
 
     Parameters
     ----------
@@ -198,14 +129,10 @@ def run_batch(batch: str | Path | BatchFile, out: str | Path | None = None,
         A batch file path, or a validated ``BatchFile``.
     out : path, optional
         The results folder.
-    executor : {"processes", "sequential", "dask"}
-        Where runs execute (default: local processes).
-    n_workers : int, optional
-        Number of workers (default: one per core).
-    scheduler : str, optional
-        A Dask scheduler address ``tcp://HOST:PORT``; implies ``dask``.
+    executor : Executor, concurrent.futures.Executor, dask.distributed.Client, str or None
+        Where runs execute (default: local processes, one per core).
     force : bool
-        Replace results of a different batch in ``out``.
+        Replace results of a different study in ``out``.
     progress : bool
         Show a progress bar.
     base_dir : path, optional
@@ -218,41 +145,27 @@ def run_batch(batch: str | Path | BatchFile, out: str | Path | None = None,
     """
     if isinstance(batch, BatchFile):
         bf, base = batch, base_dir or Path.cwd()
-        definition = bf.model_dump(mode="json")
     else:
         bf, path = load_batch_file(batch)
         base = path.parent
-        definition = bf.model_dump(mode="json")
+    definition = bf.model_dump(mode="json")
     specs = expand_batch(bf, base, str(batch) if not isinstance(batch, BatchFile) else bf.name)
-    return execute(bf.name, specs, bf.seed, definition, out, executor, n_workers, scheduler,
-                   force, progress)
-
-
-def execute(name: str, specs: Sequence[RunSpec], master_seed: int, definition: dict[str, Any],
-            out: str | Path | None = None, executor: str = "processes",
-            n_workers: int | None = None, scheduler: str | None = None, force: bool = False,
-            progress: bool = True) -> tuple[ResultsStore, dict[str, Any]]:
-    """Claim ``out`` (default ``outputs/<name>``), run the specs not yet stored, and record in
-    the manifest whether the batch is complete."""
-    store = ResultsStore(out or OUTPUT_DIR / name)
-    store.open(manifest_for(name, specs, master_seed, definition), force=force)
-    with make_executor(executor, n_workers, scheduler) as ex:  # type: ignore[arg-type]
-        summary = run_specs(specs, store, ex, progress, desc=name)
-    store.update_manifest(complete=not store.failed() and len(store.done()) >= len(specs),
-                          failed=sorted(store.failed()))
-    return store, summary
+    store = open_store(bf.name, specs, bf.seed, definition, out, force)
+    return store, execute(specs, store, executor, progress=progress, desc=bf.name)
 
 
 def run_scenario(scenario: Scenario | str | Path, out: str | Path | None = None,
-                 replicates: int | None = None, executor: str = "processes",
-                 n_workers: int | None = None, scheduler: str | None = None,
+                 replicates: int | None = None, executor: ExecutorLike = None,
                  force: bool = False, progress: bool = True) -> tuple[ResultsStore, dict]:
-    """Run the replicates of one scenario into ``out`` (default ``outputs/<scenario name>``)."""
+    """Run the replicates of one scenario into ``out`` (default ``./outputs/<scenario name>``).
+
+    Seeds follow the one policy (:mod:`displacement_sim.seeding`): common random numbers under
+    the scenario's master seed, so the runs are those of any batch, comparison or sensitivity
+    analysis with the same scenario and seed (same run ids, same results).
+    """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    # Common random numbers: replicate r of any scenario gets the same seed, so two scenarios
-    # run with the same master seed are paired run by run.
-    specs = make_specs(scenario, replicates, common_random_numbers=True)
+    specs = make_specs(scenario, replicates)
     definition = {"scenario": scenario.model_dump(mode="json"), "replicates": len(specs)}
-    return execute(scenario.name, specs, scenario.seed, definition, out, executor, n_workers,
-                   scheduler, force, progress)
+    store = open_store(scenario.name, specs, scenario.seed, definition, out, force)
+    return store, execute(specs, store, executor, progress=progress, desc=scenario.name)

@@ -29,8 +29,8 @@ unemployed or in training, which a programme cannot improve by enrolling people
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -40,14 +40,17 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from displacement_sim.analysis.compare import Comparison, compare
 from displacement_sim.config import ISO3, Positive, Scenario, Strict
 from displacement_sim.errors import RunError, ScenarioError
+from displacement_sim.files import atomic_write_text
 from displacement_sim.scenarios import (
     format_validation_error,
     load_scenario,
     read_toml,
     resolve_path,
 )
+from displacement_sim.workflows.execute import execute, open_store
+from displacement_sim.workflows.executors import ExecutorLike
 from displacement_sim.workflows.runs import RunSpec, make_specs
-from displacement_sim.workflows.store import ResultsStore, atomic_write_text
+from displacement_sim.workflows.store import ResultsStore
 
 OptionName = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
 
@@ -205,7 +208,10 @@ class ComparisonResult:
     """Run counts: total, skipped (already stored), done, failed."""
     comparison: Comparison
     tables: list[Path]
-    report: list[Path]
+    report: list[Path] = field(default_factory=list)
+    """The report's files, once :func:`displacement_sim.api.compare` has written it."""
+    results: pd.DataFrame | None = None
+    """The runs' monthly results (the comparison's runs only)."""
 
 
 def comparison_specs(cf: ComparisonFile, scenarios: Mapping[str, Scenario]) -> list[RunSpec]:
@@ -213,6 +219,19 @@ def comparison_specs(cf: ComparisonFile, scenarios: Mapping[str, Scenario]) -> l
     return [spec for key, scenario in scenarios.items()
             for spec in make_specs(scenario, cf.replicates, cf.seed, label=key,
                                    common_random_numbers=True)]
+
+
+def option_results(df: pd.DataFrame, specs: Sequence[RunSpec]) -> pd.DataFrame:
+    """Each option's rows of the stored results, labelled with the option (``scenario``).
+
+    A run shared by two options (the same settings) appears once per option.
+    """
+    ids: dict[str, list[str]] = {}
+    for s in specs:
+        ids.setdefault(s.name, []).append(s.run_id)
+    parts = [df[df["run_id"].isin(run_ids)].assign(scenario=label)
+             for label, run_ids in ids.items()]
+    return pd.concat(parts, ignore_index=True)
 
 
 def write_tables(comparison: Comparison, folder: str | Path) -> list[Path]:
@@ -229,25 +248,21 @@ def write_tables(comparison: Comparison, folder: str | Path) -> list[Path]:
 
 
 def run_comparison(file: str | Path | ComparisonFile, out: str | Path | None = None,
-                   executor: str = "processes", n_workers: int | None = None,
-                   scheduler: str | None = None, force: bool = False, progress: bool = True,
+                   executor: ExecutorLike = None, force: bool = False, progress: bool = True,
                    *, overrides: Mapping[str, Any] | None = None,
-                   report_dir: str | Path | None = None, base_dir: str | Path | None = None,
-                   command: str | None = None) -> ComparisonResult:
-    """Run (or resume) a comparison, analyse it and write its tables and report.
+                   base_dir: str | Path | None = None) -> ComparisonResult:
+    """Run (or resume) a comparison, analyse it and write its tables.
+
+    The report is written by :func:`displacement_sim.api.compare`, which calls this.
 
     Parameters
     ----------
     file : str, Path or ComparisonFile
         A comparison file, or a validated ``ComparisonFile``.
     out : str or Path, optional
-        The results folder (default ``outputs/<name>``).
-    executor : str
-        ``sequential``, ``processes`` (default) or ``dask``.
-    n_workers : int, optional
-        Workers (default: one per core).
-    scheduler : str, optional
-        A Dask scheduler address; implies ``dask``.
+        The results folder (default ``./outputs/<name>``).
+    executor : Executor, concurrent.futures.Executor, dask.distributed.Client, str or None
+        Where runs execute (default: local processes, one per core).
     force : bool
         Replace results of a different batch in ``out``.
     progress : bool
@@ -255,14 +270,9 @@ def run_comparison(file: str | Path | ComparisonFile, out: str | Path | None = N
     overrides : mapping, optional
         Top-level keys of the file to replace (``years``, ``replicates``, ``economies``,
         ``workers_per_agent``, ...), validated like the file.
-    report_dir : str or Path, optional
-        Where the report goes (default ``<out>/report``): ``<name>.html``, ``<name>.md`` and
-        the Markdown's figures in ``<name>_figures/``.
     base_dir : str or Path, optional
         Folder that option scenarios are relative to, for a ``ComparisonFile`` (default: the
         working directory).
-    command : str, optional
-        The command that produced the report, quoted in its header.
 
     Returns
     -------
@@ -275,9 +285,6 @@ def run_comparison(file: str | Path | ComparisonFile, out: str | Path | None = N
     RunError
         If model runs failed (after the others are stored; a rerun retries them).
     """
-    from displacement_sim.reporting.comparison_report import write_report
-    from displacement_sim.workflows.batch import OUTPUT_DIR, manifest_for, run_specs
-    from displacement_sim.workflows.executors import make_executor
 
     if isinstance(file, ComparisonFile):
         source = file.name
@@ -291,29 +298,22 @@ def run_comparison(file: str | Path | ComparisonFile, out: str | Path | None = N
         cf, path = load_comparison(file, **dict(overrides or {}))
         base = Path(base_dir) if base_dir is not None else path.parent
     scenarios = option_scenarios(cf, base, source)
-    specs = comparison_specs(cf, scenarios)
-    store = ResultsStore(out if out is not None else OUTPUT_DIR / cf.name)
+    per_option = comparison_specs(cf, scenarios)
+    # Options with the same settings are the same runs (same ids): run them once.
+    specs = list({s.run_id: s for s in per_option}.values())
     definition = {"comparison": cf.model_dump(mode="json")}
-    store.open(manifest_for(cf.name, specs, cf.seed, definition), force=force)
-    with make_executor(executor, n_workers, scheduler) as ex:  # type: ignore[arg-type]
-        runs = run_specs(specs, store, ex, progress, desc=cf.name)
+    store = open_store(cf.name, specs, cf.seed, definition, out, force)
+    runs = execute(specs, store, executor, progress=progress, desc=cf.name)
     failed = store.failed()
-    store.update_manifest(complete=not failed and len(store.done()) >= len(specs),
-                          failed=sorted(failed))
     if failed:
         run_id, err = sorted(failed.items())[0]
         raise RunError(f"{len(failed)} of {len(specs)} runs failed (first: {run_id}: {err}); "
                        f"errors are in {store.errors}; run the same command to retry them")
-    ids = {s.run_id for s in specs}
-    df = store.read()
-    df = df[df["run_id"].isin(ids)]
+    df = option_results(store.read(), per_option)
     comparison = compare(df, cf.reference, cf.counterfactual, options=list(cf.options),
                          confidence=cf.confidence)
     tables = write_tables(comparison, store.root / "comparison")
-    report = write_report(comparison, df, cf, scenarios,
-                          Path(report_dir) if report_dir is not None else store.root / "report",
-                          command=command)
-    return ComparisonResult(cf, scenarios, store, runs, comparison, tables, report)
+    return ComparisonResult(cf, scenarios, store, runs, comparison, tables, results=df)
 
 
 def read_comparison_tables(folder: str | Path) -> dict[str, pd.DataFrame]:

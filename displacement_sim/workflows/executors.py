@@ -3,15 +3,29 @@
 Each is a context manager with ``imap_unordered(fn, items)``, which yields ``fn(item)`` as each
 finishes, in any order, keeping at most a bounded number of tasks in flight so that memory stays
 flat however many items there are. Results carry their own keys (``run_id``).
+
+Workflows accept any of (:func:`executor_for`):
+
+- one of these executors (:class:`SequentialExecutor`, :class:`ProcessExecutor`,
+  :class:`DaskExecutor`);
+- any :class:`concurrent.futures.Executor` (a ``ProcessPoolExecutor`` of your own, for
+  instance);
+- a ``dask.distributed.Client``, for instance one of a dask-jobqueue or Kubernetes cluster,
+  whose dashboard then shows the runs;
+- a name (``"sequential"``, ``"processes"``, ``"dask"``), as the command line passes it.
+
+What the caller hands in stays the caller's: a workflow closes only executors it made itself.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Any, Literal
 
 from displacement_sim.errors import DisplacementSimError
@@ -131,18 +145,38 @@ class ProcessExecutor(Executor):
                                 "run the same command again to resume") from None
 
 
+class FuturesExecutor(Executor):
+    """Any :class:`concurrent.futures.Executor`, which stays open: its owner closes it."""
+
+    def __init__(self, pool: concurrent.futures.Executor) -> None:
+        self._pool = pool
+        self.n_workers = int(getattr(pool, "_max_workers", None) or os.cpu_count() or 1)
+
+    def imap_unordered(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+        def wait_fn(pending: set) -> tuple[set, set]:
+            done, rest = wait(pending, return_when=FIRST_COMPLETED)
+            return done, rest
+
+        yield from _bounded(lambda x: self._pool.submit(fn, x), wait_fn, items,
+                            2 * self.n_workers)
+
+
 class DaskExecutor(Executor):
-    """dask.distributed: connect to ``scheduler`` (``tcp://HOST:PORT``) or start a LocalCluster."""
+    """dask.distributed: a ``client`` you hand in (left open), a ``scheduler`` address
+    (``tcp://HOST:PORT``) to connect to, or else a LocalCluster started for the runs."""
 
     def __init__(self, n_workers: int | None = None, scheduler: str | None = None,
-                 connect_timeout: float = 10.0) -> None:
+                 connect_timeout: float = 10.0, client: Any = None) -> None:
         try:
             from dask.distributed import Client, LocalCluster
         except ImportError as exc:  # pragma: no cover - dask is a dependency
             raise ExecutorError(f"dask.distributed is not installed ({exc})") from None
         self._cluster = None
+        self._owns_client = client is None
         try:
-            if scheduler:
+            if client is not None:
+                self._client = client
+            elif scheduler:
                 self._client = Client(scheduler, timeout=connect_timeout)
             else:
                 self._cluster = LocalCluster(n_workers=n_workers or os.cpu_count() or 1,
@@ -157,7 +191,8 @@ class DaskExecutor(Executor):
         self.n_workers = max(1, sum(w.get("nthreads", 1) for w in info["workers"].values()))
 
     def close(self) -> None:
-        self._client.close()
+        if self._owns_client:
+            self._client.close()
         if self._cluster is not None:
             self._cluster.close()
 
@@ -186,3 +221,41 @@ def make_executor(name: ExecutorName = "processes", n_workers: int | None = None
     if name == "dask":
         return DaskExecutor(n_workers)
     raise ExecutorError(f"unknown executor {name!r}: expected sequential, processes or dask")
+
+
+ExecutorLike = Executor | concurrent.futures.Executor | str | Any
+"""What a workflow accepts as ``executor`` (:func:`executor_for`)."""
+
+
+def _is_dask_client(obj: object) -> bool:
+    try:
+        from dask.distributed import Client
+    except ImportError:  # pragma: no cover - dask is a dependency
+        return False
+    return isinstance(obj, Client)
+
+
+@contextmanager
+def executor_for(executor: ExecutorLike = None) -> Iterator[Executor]:
+    """An :class:`Executor` for what a caller handed in; closes only what it made.
+
+    Parameters
+    ----------
+    executor : Executor, concurrent.futures.Executor, dask.distributed.Client, str or None
+        ``None`` means local processes, one per core; a name is built by
+        :func:`make_executor` with its defaults.
+    """
+    if executor is None or isinstance(executor, str):
+        with make_executor(executor or "processes") as made:  # type: ignore[arg-type]
+            yield made
+    elif isinstance(executor, Executor):
+        yield executor
+    elif isinstance(executor, concurrent.futures.Executor):
+        yield FuturesExecutor(executor)
+    elif _is_dask_client(executor):
+        with DaskExecutor(client=executor) as wrapped:
+            yield wrapped
+    else:
+        raise ExecutorError(f"cannot run on {type(executor).__name__}: expected an Executor, a "
+                            "concurrent.futures.Executor, a dask.distributed.Client or one of "
+                            "sequential, processes, dask")

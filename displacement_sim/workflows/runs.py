@@ -1,7 +1,8 @@
 """Run one model run from a run spec, returning a tidy table.
 
-A :class:`RunSpec` is what a run *is*: a validated scenario, the sweep parameters that made it,
-its replicate number and its seed. Specs pickle, so every executor can ship them.
+A :class:`RunSpec` is what a run *is*: a validated scenario, its replicate number, its master
+seed and whether it uses common random numbers (which fix its seed and its id), and the sweep
+parameters that made it. Specs pickle, so every executor can ship them.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import io
 import json
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -39,16 +41,42 @@ def scenario_key(scenario: Scenario) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def run_id(scenario: Scenario, replicate: int, master_seed: int,
+           common_random_numbers: bool = True) -> str:
+    """The identity of a run, from everything its results depend on.
+
+    ``<scenario name>-<settings hash>-s<master seed>[i]-r<replicate>``, with ``i`` when the
+    run draws its own numbers instead of common random numbers
+    (:mod:`displacement_sim.seeding`). The same scenario, master seed, pairing and replicate
+    give the same id, and the same results, through every entry point.
+    """
+    pairing = "" if common_random_numbers else "i"
+    return (f"{scenario.name}-{scenario_key(scenario)[:12]}-s{master_seed}{pairing}"
+            f"-r{replicate:04d}")
+
+
 @dataclass(frozen=True)
 class RunSpec:
-    """One run: scenario, sweep parameters, replicate and seed."""
+    """One run: scenario, replicate, how its seed was made, and the sweep parameters."""
 
     scenario: Scenario
     replicate: int
-    seed: int
+    master_seed: int
+    common_random_numbers: bool = True
     params: dict[str, Any] = field(default_factory=dict)
     label: str = ""
     """Name of the scenario variant in results (default: the scenario's name)."""
+
+    @cached_property
+    def key(self) -> str:
+        """The scenario's settings hash (:func:`scenario_key`), computed once."""
+        return scenario_key(self.scenario)
+
+    @cached_property
+    def seed(self) -> int:
+        """The run's seed (:func:`displacement_sim.seeding.run_seed`)."""
+        return run_seed(self.master_seed, self.replicate,
+                        None if self.common_random_numbers else self.key)
 
     @property
     def name(self) -> str:
@@ -62,29 +90,40 @@ class RunSpec:
             return self.name
         return self.name + "|" + ";".join(f"{k}={v}" for k, v in sorted(self.params.items()))
 
-    @property
+    @cached_property
     def run_id(self) -> str:
-        """Stable identity: scenario name, hash of the resolved settings, replicate."""
-        return f"{self.name}-{scenario_key(self.scenario)[:12]}-r{self.replicate:04d}"
+        """Stable identity (:func:`run_id`); the label is not part of it."""
+        pairing = "" if self.common_random_numbers else "i"
+        return (f"{self.scenario.name}-{self.key[:12]}-s{self.master_seed}{pairing}"
+                f"-r{self.replicate:04d}")
 
 
 def make_specs(scenario: Scenario, replicates: int | None = None, master_seed: int | None = None,
                params: dict[str, Any] | None = None, label: str = "",
-               common_random_numbers: bool = False) -> list[RunSpec]:
-    """Run specs for the replicates of one scenario.
+               common_random_numbers: bool = True) -> list[RunSpec]:
+    """Run specs for the replicates of one scenario (the seed policy of
+    :mod:`displacement_sim.seeding`).
 
-    Each run's seed derives from the master seed and the run's key: the scenario's settings
-    hash and the replicate, or the replicate alone with ``common_random_numbers`` (so options
-    compared against each other share their random draws).
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+    replicates : int, optional
+        Default: the scenario's.
+    master_seed : int, optional
+        Default: the scenario's ``seed``.
+    params : dict, optional
+        Sweep parameters written as columns of the results.
+    label : str
+        Name of the variant in the results (default: the scenario's name).
+    common_random_numbers : bool
+        Replicate ``r`` shares its seed with replicate ``r`` of every other scenario (default);
+        ``False`` gives each scenario its own numbers.
     """
     replicates = scenario.replicates if replicates is None else replicates
     master = scenario.seed if master_seed is None else master_seed
-    key = scenario_key(scenario)
-    specs = []
-    for r in range(replicates):
-        parts = (r,) if common_random_numbers else (key, r)
-        specs.append(RunSpec(scenario, r, run_seed(master, parts), dict(params or {}), label))
-    return specs
+    return [RunSpec(scenario, r, master, common_random_numbers, dict(params or {}), label)
+            for r in range(replicates)]
 
 
 def run_one(spec: RunSpec) -> pd.DataFrame:

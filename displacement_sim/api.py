@@ -1,0 +1,178 @@
+"""The Python API of the command line: each command is one function here.
+
+Each function composes the layers below it in their one direction: a validated input
+(:mod:`displacement_sim.scenarios`, the study files) goes to a workflow
+(:mod:`displacement_sim.workflows`: runs on any executor into a store), its results to the
+pure analysis (:mod:`displacement_sim.analysis`) and then to reporting
+(:mod:`displacement_sim.reporting`: tables, figures, reports). The command line
+(:mod:`displacement_sim.cli`) only parses arguments and calls these; notebooks call them too.
+
+Every ``executor`` argument takes an :class:`~displacement_sim.workflows.executors.Executor`,
+any :class:`concurrent.futures.Executor`, a ``dask.distributed.Client`` (for example of a
+dask-jobqueue or Kubernetes cluster), a name (``"sequential"``, ``"processes"``, ``"dask"``)
+or ``None`` (local processes, one per core). What the caller hands in stays open.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from displacement_sim.analysis.history import annual_model_path, history_fit
+from displacement_sim.analysis.sensitivity import AnalysisFile, SensitivityResult
+from displacement_sim.config import Scenario
+from displacement_sim.constants import LATEST_OBSERVED_YEAR
+from displacement_sim.data import load_series
+from displacement_sim.model.inputs import check_drivers
+from displacement_sim.reporting.comparison_report import write_report
+from displacement_sim.reporting.plots import save_run_figures
+from displacement_sim.reporting.report import write_history_fit, write_run_summary, write_summaries
+from displacement_sim.reporting.sensitivity import write_sensitivity
+from displacement_sim.resources import output_dir
+from displacement_sim.scenarios import load_scenario
+from displacement_sim.workflows.batch import run_batch, run_scenario
+from displacement_sim.workflows.calibration import Calibrator
+from displacement_sim.workflows.calibration import calibrate as _calibrate
+from displacement_sim.workflows.comparison import ComparisonFile, ComparisonResult, run_comparison
+from displacement_sim.workflows.executors import ExecutorLike
+from displacement_sim.workflows.sensitivity import run_sensitivity
+from displacement_sim.workflows.store import ResultsStore, read_results
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What :func:`run` produced."""
+
+    scenario: Scenario
+    store: ResultsStore
+    runs: dict[str, int]
+    """Run counts: total, skipped (already stored), done, failed."""
+    history: Path | None
+    """``history.md``, where the run replays observed years."""
+
+
+def run(scenario: Scenario | str | Path, out: str | Path | None = None,
+        executor: ExecutorLike = None, *, force: bool = False, progress: bool = True,
+        figures: bool = True, command: str | None = None, **overrides: Any) -> RunResult:
+    """Run the replicates of one scenario; write its summary, figures and history fit.
+
+    Parameters
+    ----------
+    scenario : Scenario, str or Path
+        A validated scenario, a scenario file or the name of a shipped one.
+    out : str or Path, optional
+        The results folder (default ``./outputs/<scenario name>``).
+    executor : Executor, concurrent.futures.Executor, dask.distributed.Client, str or None
+        Where runs execute (default: local processes).
+    force : bool
+        Replace results of a different study in ``out``.
+    progress : bool
+        Show a progress bar.
+    figures : bool
+        Write the figures (``<out>/figures``).
+    command : str, optional
+        The command quoted in ``history.md``.
+    **overrides
+        Top-level settings of a scenario file to replace (``seed``, ``years``, ...).
+
+    Returns
+    -------
+    RunResult
+    """
+    if not isinstance(scenario, Scenario):
+        source = str(scenario)
+        scenario = load_scenario(scenario, **overrides)
+    else:
+        source = scenario.name
+    check_drivers(scenario, source)
+    store, runs = run_scenario(scenario, out=out, executor=executor, force=force,
+                               progress=progress)
+    history = None
+    if store.done():
+        df = store.read()
+        write_run_summary(df, store.root)
+        if figures:
+            save_run_figures(df, store.root / "figures")
+        history = write_history(df, scenario, store.root, command)
+    return RunResult(scenario, store, runs, history)
+
+
+def write_history(df: pd.DataFrame, scenario: Scenario, root: Path,
+                  command: str | None = None) -> Path | None:
+    """Where a run replays observed years, score it against the observed unemployment rate.
+
+    Returns the path of ``history.md``, or ``None`` if the run starts after the data end.
+    """
+    start = int(df["year"].min())
+    if start >= LATEST_OBSERVED_YEAR:
+        return None
+    obs = load_series("SL.UEM.TOTL.ZS", list(scenario.economies))
+    obs = obs[obs["year"] <= LATEST_OBSERVED_YEAR].rename(
+        columns={"economy_iso3": "economy", "value": "observed"})
+    paths, scores = history_fit(annual_model_path(df, start), obs)
+    if scores.empty:
+        return None
+    write_history_fit(paths, scores, root, command=command or "")
+    return root / "history.md"
+
+
+def batch(file: str | Path, out: str | Path | None = None, executor: ExecutorLike = None,
+          *, force: bool = False, progress: bool = True) -> tuple[ResultsStore, dict[str, int]]:
+    """Run or resume a batch file (:func:`displacement_sim.workflows.batch.run_batch`)."""
+    return run_batch(file, out=out, executor=executor, force=force, progress=progress)
+
+
+def summarize(results: str | Path, metrics: Sequence[str] | None = None) -> list[Path]:
+    """Summaries and fan charts of a results folder; returns the files written."""
+    return write_summaries(read_results(results), results, metrics)
+
+
+def compare(file: str | Path | ComparisonFile, out: str | Path | None = None,
+            executor: ExecutorLike = None, *, force: bool = False, progress: bool = True,
+            overrides: Mapping[str, Any] | None = None, report_dir: str | Path | None = None,
+            base_dir: str | Path | None = None, command: str | None = None
+            ) -> ComparisonResult:
+    """Run (or resume) a comparison, write its tables and its HTML and Markdown report.
+
+    Parameters are those of :func:`displacement_sim.workflows.comparison.run_comparison`,
+    plus ``report_dir`` (default ``<out>/report``) and ``command``, the command quoted in the
+    report's header.
+    """
+    result = run_comparison(file, out=out, executor=executor, force=force, progress=progress,
+                            overrides=overrides, base_dir=base_dir)
+    folder = Path(report_dir) if report_dir is not None else result.store.root / "report"
+    report = write_report(result.comparison, result.results, result.file, result.scenarios,
+                          folder, command=command)
+    return dataclasses.replace(result, report=report)
+
+
+def sensitivity(spec: AnalysisFile | str | Path, out: str | Path | None = None,
+                executor: ExecutorLike = None, *, force: bool = False, progress: bool = True,
+                evaluator: Any = None) -> SensitivityResult:
+    """Sample, run, analyse and write a sensitivity analysis (tables, plots, summary).
+
+    ``evaluator`` replaces the model (tests use the Ishigami function); see
+    :func:`displacement_sim.workflows.sensitivity.run_sensitivity`.
+    """
+    result = run_sensitivity(spec, out=out, evaluator=evaluator, executor=executor,
+                             force=force, progress=progress)
+    write_sensitivity(result, Path(out) if out is not None else output_dir() / result.spec.name)
+    return result
+
+
+def calibrate(config: Any, economies: Sequence[str] | None = None,
+              train_until: int | None = None, out: str | Path | None = None,
+              executor: ExecutorLike = None, *, progress: bool = True,
+              update_shipped: bool = False) -> dict[str, Calibrator]:
+    """Calibrate economies (:func:`displacement_sim.workflows.calibration.calibrate`)."""
+    return _calibrate(config, economies, train_until, out=out, executor=executor,
+                      progress=progress, update_shipped=update_shipped)
+
+
+__all__ = ["RunResult", "batch", "calibrate", "compare", "run", "sensitivity", "summarize",
+           "write_history"]

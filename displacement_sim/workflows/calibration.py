@@ -1,0 +1,311 @@
+"""Calibration as a workflow: candidate runs on any executor, stored, resumable.
+
+The estimator's pure parts (moments, loss, uncertainty, out-of-sample scores, the TOML of the
+fit) are in :mod:`displacement_sim.analysis.calibration`; here the observed targets are read,
+candidates run through :func:`~displacement_sim.workflows.execute.execute` into a store (so a
+repeated fit is read back, not recomputed) and scipy's ``differential_evolution`` searches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pydantic import ValidationError
+from scipy.optimize import differential_evolution
+from tqdm.auto import tqdm
+
+from displacement_sim.analysis.calibration import (
+    SECTOR_GROUPS,
+    SERIES_INDICATORS,
+    CalibrationFile,
+    load_calibration_file,
+    loss_of,
+    params_toml,
+    score_out_of_sample,
+    simulated,
+    uncertainty_from_history,
+)
+from displacement_sim.constants import ECONOMIES, SECTORS
+from displacement_sim.data import load_series
+from displacement_sim.errors import CalibrationError, ScenarioError
+from displacement_sim.files import atomic_write_text
+from displacement_sim.resources import calibrated_dir, output_dir
+from displacement_sim.scenarios import format_validation_error, load_scenario, with_updates
+from displacement_sim.seeding import tool_seed
+from displacement_sim.workflows.execute import execute
+from displacement_sim.workflows.executors import ExecutorLike, executor_for
+from displacement_sim.workflows.runs import make_specs
+from displacement_sim.workflows.store import ResultsStore
+
+
+def observed(iso3: str, start: int, end: int) -> pd.DataFrame:
+    """Observed target series (percent) for one economy, one row per year."""
+    cols = {}
+    total = load_series("EMP_2EMP_SEX_ECO_NB.ECO_DETAILS_TOTAL", [iso3]).set_index("year")[
+        "value"]
+    for series, code in SERIES_INDICATORS.items():
+        if series.startswith("share_"):
+            # As WDI defines SL.*.EMPL.ZS: 100 x group / total, from ILOEST counts.
+            group = series.removeprefix("share_")
+            parts = [load_series(f"EMP_2EMP_SEX_ECO_NB.ECO_DETAILS_{s}", [iso3]).set_index(
+                "year")["value"] for s in SECTOR_GROUPS[group]]
+            cols[series] = 100.0 * sum(parts) / total
+        else:
+            cols[series] = load_series(code, [iso3]).set_index("year")["value"]
+    df = pd.DataFrame(cols)
+    df = df[(df.index >= start) & (df.index <= end)]
+    if df.isna().any().any():
+        raise CalibrationError(f"{iso3}: observed targets missing for some years {start}-{end}")
+    return df
+
+
+class Calibrator:
+    """Calibrate one economy by simulated method of moments (scikit-learn style).
+
+    Parameters
+    ----------
+    config : a ``CalibrationFile`` (or a path to one).
+    economy : ISO3 code of the economy to fit.
+    out : folder for stored runs (default ``./outputs/calibration/<name>/<ISO3>``).
+    executor : where candidate runs execute: an Executor, a concurrent.futures.Executor, a
+        dask.distributed.Client, a name, or None (local processes).
+    random_state : seed of the optimiser (default ``config.seed``); the same value gives the
+        same fit.
+    progress : show a progress bar with the best loss so far.
+    observations : target series to fit instead of the data (one row per year, columns as
+        ``SERIES_INDICATORS``): for recovery tests on synthetic data.
+
+    Attributes
+    ----------
+    best_params_ : dict of the best parameter values.
+    loss_ : the best loss.
+    history_ : DataFrame of every candidate evaluated (parameters, loss, generation).
+    uncertainty_ : DataFrame per parameter: best, near-optimal range, identified flag, and
+        re-fit spread when ``refits`` > 0.
+    fit_ : DataFrame of observed and simulated series per year (mean and 5-95% across
+        replicates) at the best parameters, with a ``sample`` column (train / test).
+    """
+
+    def __init__(self, config: CalibrationFile | str | Path, economy: str,
+                 out: str | Path | None = None, executor: ExecutorLike = None,
+                 random_state: int | None = None, progress: bool = True,
+                 observations: pd.DataFrame | None = None) -> None:
+        self.config = config
+        self.observations = observations
+        self.economy = economy
+        self.out = out
+        self.executor = executor
+        self.random_state = random_state
+        self.progress = progress
+
+    # -- helpers ------------------------------------------------------------------
+
+    def _setup(self) -> None:
+        cfg = self.config
+        if not isinstance(cfg, CalibrationFile):
+            cfg, path = load_calibration_file(cfg)
+            base = path.parent / cfg.base
+            if base.is_file():
+                cfg = cfg.model_copy(update={"base": str(base)})
+        self.cfg_ = cfg
+        if self.economy not in ECONOMIES:
+            raise CalibrationError(f"unknown economy {self.economy!r}")
+        try:
+            self._base = load_scenario(
+                cfg.base, economies=[self.economy], start_year=cfg.start_year,
+                years=cfg.end_year - cfg.start_year + 1, workers_per_agent=cfg.workers_per_agent,
+                min_agents_per_economy=cfg.min_agents_per_economy,
+                firms_per_sector=cfg.firms_per_sector)
+        except ScenarioError as exc:
+            raise CalibrationError(f"calibration base scenario: {exc}") from None
+        self._obs = (observed(self.economy, cfg.start_year, cfg.end_year)
+                     if self.observations is None else self.observations)
+        self._train_years = [y for y in self._obs.index if y <= cfg.fit_until]
+        root = Path(self.out) if self.out else output_dir() / "calibration" / cfg.name
+        self._store = ResultsStore(root / self.economy)
+        self._store.parts.mkdir(parents=True, exist_ok=True)
+
+    def _scenario(self, x: Sequence[float]):
+        updates = {f"economy.{self.economy}.{p.path}": float(v)
+                   for p, v in zip(self.cfg_.parameter, x, strict=True)}
+        return with_updates(self._base, updates, f"calibration {self.cfg_.name}")
+
+    def _specs(self, x: Sequence[float], seed: int):
+        params = {p.name: float(v) for p, v in zip(self.cfg_.parameter, x, strict=True)}
+        return make_specs(self._scenario(x), self.cfg_.replicates, seed, params,
+                          label=f"cal-{self.economy}", common_random_numbers=True)
+
+    def _evaluate(self, population: np.ndarray, seed: int, executor) -> np.ndarray:
+        """Losses of candidates (rows); runs not yet stored execute in parallel."""
+        groups = [self._specs(x, seed) for x in population]
+        flat = {s.run_id: s for g in groups for s in g}
+        execute(list(flat.values()), self._store, executor, progress=False)
+        failed = self._store.failed()
+        losses = np.empty(len(population))
+        for i, g in enumerate(groups):
+            if any(s.run_id in failed for s in g):
+                losses[i] = np.inf
+                continue
+            sims = [simulated(self._read(s.run_id), self.cfg_.start_year) for s in g]
+            mean = sum(sims) / len(sims)
+            losses[i] = loss_of(mean, self._obs, self.cfg_.target, self._train_years)
+        return losses
+
+    def _read(self, run_id: str) -> pd.DataFrame:
+        cols = ["step", "employed", "unemployment_rate",
+                *[f"employment_{s}" for s in SECTORS]]
+        return pd.read_parquet(self._store.parts / f"{run_id}.parquet", columns=cols)
+
+    def _optimise(self, seed: int, executor, bar) -> tuple[np.ndarray, float, list[dict]]:
+        cfg = self.cfg_
+        bounds = [p.bounds for p in cfg.parameter]
+        history: list[dict] = []
+        best = [np.inf]
+        generation = [0]
+
+        def objective(xt: np.ndarray) -> np.ndarray:
+            pop = np.atleast_2d(xt.T)
+            losses = self._evaluate(pop, cfg.seed, executor)
+            for x, loss in zip(pop, losses, strict=True):
+                history.append({**{p.name: float(v) for p, v in zip(cfg.parameter, x,
+                                                                     strict=True)},
+                                "loss": float(loss), "generation": generation[0],
+                                "optimiser_seed": seed})
+            best[0] = min(best[0], float(np.min(losses)))
+            generation[0] += 1
+            bar.update(1)
+            bar.set_postfix(best_loss=f"{best[0]:.3g}")
+            return losses
+
+        res = differential_evolution(objective, bounds, popsize=cfg.popsize,
+                                     maxiter=cfg.maxiter, tol=cfg.tol, seed=seed,
+                                     vectorized=True, updating="deferred", polish=False,
+                                     init="latinhypercube")
+        return np.asarray(res.x), float(res.fun), history
+
+    # -- the estimator ------------------------------------------------------------
+
+    def fit(self) -> Calibrator:
+        """Fit the free parameters; returns ``self``."""
+        self._setup()
+        cfg = self.cfg_
+        seed = cfg.seed if self.random_state is None else self.random_state
+        seeds = [seed] + [tool_seed(seed, f"calibration-refit-{k}") for k in range(cfg.refits)]
+        bar = tqdm(total=(cfg.maxiter + 1) * len(seeds), desc=f"calibrate {self.economy}",
+                   unit="gen", disable=not self.progress, dynamic_ncols=True)
+        fits = []
+        history: list[dict] = []
+        try:
+            with executor_for(self.executor) as ex:
+                for s in seeds:
+                    x, loss, h = self._optimise(s, ex, bar)
+                    fits.append((x, loss))
+                    history.extend(h)
+                self.history_ = pd.DataFrame(history)
+                self.best_params_ = {p.name: float(v) for p, v in zip(
+                    cfg.parameter, fits[0][0], strict=True)}
+                self.loss_ = fits[0][1]
+                self.uncertainty_ = self._uncertainty(fits)
+                self.fit_ = self._fit_table(fits[0][0], ex)
+        finally:
+            bar.close()
+        self.out_of_sample_ = score_out_of_sample(self.fit_, cfg) if cfg.train_until else None
+        return self
+
+    def _uncertainty(self, fits: list[tuple[np.ndarray, float]]) -> pd.DataFrame:
+        refit = [f[0] for f in fits] if len(fits) > 1 else None
+        return uncertainty_from_history(self.history_, self.cfg_, fits[0][0], refit)
+
+    def _fit_table(self, x: np.ndarray, executor) -> pd.DataFrame:
+        specs = self._specs(x, self.cfg_.seed)
+        execute(specs, self._store, executor, progress=False)
+        sims = pd.concat([simulated(self._read(s.run_id), self.cfg_.start_year).assign(
+            replicate=s.replicate) for s in specs])
+        rows = []
+        for series in SERIES_INDICATORS:
+            g = sims.groupby(level=0)[series]
+            for year in self._obs.index:
+                rows.append({"economy": self.economy, "series": series, "year": int(year),
+                             "observed": float(self._obs.loc[year, series]),
+                             "simulated": float(g.mean().loc[year]),
+                             "sim_p05": float(g.quantile(0.05).loc[year]),
+                             "sim_p95": float(g.quantile(0.95).loc[year]),
+                             "sample": "train" if year <= self.cfg_.fit_until else "test"})
+        return pd.DataFrame(rows)
+
+    def to_toml(self) -> str:
+        """The fitted parameters as a scenario fragment that other scenarios can extend."""
+        return params_toml(self.economy, self.cfg_, self.uncertainty_, self.loss_)
+
+
+def calibrate(config: str | Path | CalibrationFile, economies: Sequence[str] | None = None,
+              train_until: int | None = None, out: str | Path | None = None,
+              executor: ExecutorLike = None, progress: bool = True,
+              update_shipped: bool = False) -> dict[str, Calibrator]:
+    """Calibrate several economies; write their tables, and their parameters as TOML.
+
+    The fitted parameters go to the output folder (``<out>/<full|train_until_YEAR>/params/
+    <ISO3>.toml``); the shipped files that the baseline extends
+    (``calibration/calibrated/<ISO3>.toml``) change only with ``update_shipped``.
+
+    Parameters
+    ----------
+    config : path or CalibrationFile
+        The calibration file.
+    economies : sequence of str, optional
+        ISO3 codes (default: the file's).
+    train_until : int, optional
+        Fit on years up to this one and score the later years out of sample.
+    out : path, optional
+        Folder for candidate runs, tables and fitted parameters (default
+        ``./outputs/calibration/<name>``).
+    executor : Executor, concurrent.futures.Executor, dask.distributed.Client, str or None
+        Where runs execute (default: local processes, one per core).
+    progress : bool
+        Show a progress bar with the best loss so far.
+    update_shipped : bool
+        Also write each fit over the shipped ``calibration/calibrated/<ISO3>.toml`` (full fits
+        only: a fit with ``train_until`` never replaces the shipped parameters).
+
+    Returns
+    -------
+    dict
+        The fitted ``Calibrator`` of each economy.
+    """
+    if not isinstance(config, CalibrationFile):
+        cfg, path = load_calibration_file(config)
+        base = path.parent / cfg.base
+        if base.is_file():
+            cfg = cfg.model_copy(update={"base": str(base)})
+    else:
+        cfg = config
+    if train_until is not None:
+        try:
+            cfg = CalibrationFile.model_validate({**cfg.model_dump(), "train_until": train_until})
+        except ValidationError as exc:
+            raise CalibrationError(format_validation_error("--train-until", exc)) from None
+    if update_shipped and cfg.train_until:
+        raise CalibrationError("--update-shipped: a fit with --train-until is for scoring out "
+                               "of sample and never replaces the shipped parameters")
+    root = Path(out) if out else output_dir() / "calibration" / cfg.name
+    suffix = f"train_until_{cfg.train_until}" if cfg.train_until else "full"
+    fitted: dict[str, Calibrator] = {}
+    for iso in economies or cfg.economies:
+        cal = Calibrator(cfg, iso, out=root / suffix, executor=executor,
+                         progress=progress).fit()
+        fitted[iso] = cal
+        tables = root / suffix / "tables"
+        atomic_write_text(tables / f"{iso}_fit.csv", cal.fit_.to_csv(index=False))
+        atomic_write_text(tables / f"{iso}_uncertainty.csv", cal.uncertainty_.to_csv(
+            index=False))
+        atomic_write_text(tables / f"{iso}_history.csv", cal.history_.to_csv(index=False))
+        if cal.out_of_sample_ is not None:
+            atomic_write_text(tables / f"{iso}_out_of_sample.csv",
+                              cal.out_of_sample_.to_csv(index=False))
+        atomic_write_text(root / suffix / "params" / f"{iso}.toml", cal.to_toml())
+        if update_shipped:
+            atomic_write_text(calibrated_dir() / f"{iso}.toml", cal.to_toml())
+    return fitted

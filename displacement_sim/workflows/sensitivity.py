@@ -1,0 +1,143 @@
+"""Sensitivity analyses as a workflow: sample, run the model on any executor, analyse.
+
+The sampling and the indices are pure functions of :mod:`displacement_sim.analysis.sensitivity`;
+the runs go through :func:`~displacement_sim.workflows.execute.execute` into a store, so an
+analysis resumes; :mod:`displacement_sim.reporting.sensitivity` writes its tables and plots.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from displacement_sim.analysis.factors import row_updates, scale_sample
+from displacement_sim.analysis.outputs import (
+    NEEDS_REFERENCE,
+    cost_per_additional,
+    needed_columns,
+    outcome,
+)
+from displacement_sim.analysis.sensitivity import (
+    AnalysisFile,
+    Evaluator,
+    SensitivityResult,
+    analyse_outcomes,
+    draw_sample,
+    load_analysis,
+)
+from displacement_sim.errors import ScenarioError
+from displacement_sim.resources import output_dir
+from displacement_sim.scenarios import load_scenario, with_updates
+from displacement_sim.workflows.execute import execute, open_store
+from displacement_sim.workflows.executors import ExecutorLike
+from displacement_sim.workflows.runs import make_specs
+
+
+def model_evaluator(out: Path, executor: ExecutorLike = None, force: bool = False,
+                    progress: bool = True, base_dir: Path | None = None) -> Evaluator:
+    """An evaluator that runs the model through :func:`execute` into ``out/runs``."""
+
+    def evaluate(spec: AnalysisFile, sample: np.ndarray) -> dict[str, np.ndarray]:
+        base_ref = spec.base
+        p = Path(base_ref)
+        if base_dir is not None and not p.is_absolute() and (base_dir / p).is_file():
+            base_ref = str(base_dir / p)
+        overrides = {"economies": spec.economies, "years": spec.years,
+                     "workers_per_agent": spec.workers_per_agent,
+                     "min_agents_per_economy": spec.min_agents_per_economy}
+        base = load_scenario(base_ref, **overrides)
+        point_runs: list[list[str]] = []
+        ref_runs: list[list[str]] = []
+        specs: dict[str, Any] = {}
+        for row in sample:
+            params = {f.name: float(v) for f, v in zip(spec.factor, row, strict=True)}
+            variant = with_updates(base, row_updates(spec.factor, row), f"{spec.name} sample")
+            runs = make_specs(variant, spec.replicates, spec.seed, params, label=spec.name,
+                              common_random_numbers=True)
+            point_runs.append([r.run_id for r in runs])
+            specs.update({r.run_id: r for r in runs})
+            if spec.needs_reference:
+                ref = with_updates(variant, spec.reference, f"{spec.name} reference")
+                rruns = make_specs(ref, spec.replicates, spec.seed, params,
+                                   label=f"{spec.name}-ref", common_random_numbers=True)
+                ref_runs.append([r.run_id for r in rruns])
+                specs.update({r.run_id: r for r in rruns})
+        unique = list(specs.values())
+        store = open_store(spec.name, unique, spec.seed, spec.model_dump(mode="json"),
+                           out / "runs", force)
+        summary = execute(unique, store, executor, progress=progress, desc=spec.name)
+        if summary["failed"]:
+            failed = store.failed()
+            raise ScenarioError(f"{len(failed)} model runs failed, e.g. "
+                                f"{next(iter(failed.items()))}; see {store.errors}")
+        base_outcomes = sorted({o.outcome for o in spec.output} - set(NEEDS_REFERENCE)
+                               | {b for o in spec.output for b in NEEDS_REFERENCE.get(
+                                   o.outcome, ())})
+        cols = needed_columns([o.outcome for o in spec.output])
+        cache: dict[str, dict[tuple[str, str], float]] = {}
+        economies = {o.economy for o in spec.output}
+        for run_id in specs:
+            df = pd.read_parquet(store.parts / f"{run_id}.parquet", columns=cols)
+            cache[run_id] = {(name, e): outcome(df, name, e) for name in base_outcomes
+                             for e in economies}
+        result: dict[str, np.ndarray] = {}
+        for o in spec.output:
+            vals = np.empty((len(sample), spec.replicates))
+            for i, ids in enumerate(point_runs):
+                for r, rid in enumerate(ids):
+                    if o.outcome in NEEDS_REFERENCE:
+                        cost_n, gain_n = NEEDS_REFERENCE[o.outcome]
+                        ref = ref_runs[i][r]
+                        vals[i, r] = cost_per_additional(
+                            cache[rid][(cost_n, o.economy)], cache[ref][(cost_n, o.economy)],
+                            cache[rid][(gain_n, o.economy)], cache[ref][(gain_n, o.economy)])
+                    else:
+                        vals[i, r] = cache[rid][(o.outcome, o.economy)]
+            result[o.name] = vals
+        return result
+
+    return evaluate
+
+
+def run_sensitivity(spec: AnalysisFile | str | Path, out: str | Path | None = None,
+                    evaluator: Evaluator | None = None, executor: ExecutorLike = None,
+                    force: bool = False, progress: bool = True) -> SensitivityResult:
+    """Sample, evaluate (resumably, on any executor) and analyse a sensitivity analysis.
+
+    :func:`displacement_sim.api.sensitivity` calls this and writes the tables, plots and
+    summary.
+
+    Parameters
+    ----------
+    spec : path or AnalysisFile
+        An analysis file path or a validated ``AnalysisFile``.
+    out : path, optional
+        Results folder (default ``./outputs/<name>``); the runs go to ``<out>/runs``.
+    evaluator : callable, optional
+        Replaces the model (tests use the Ishigami function); default: the model through the
+        batch executors.
+    executor : Executor, concurrent.futures.Executor, dask.distributed.Client, str or None
+        Where runs execute (default: local processes, one per core).
+    force : bool
+        Replace the stored runs of a different analysis in ``out``.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    SensitivityResult
+        The sample, the outcomes and the tables of indices.
+    """
+    base_dir = None
+    if not isinstance(spec, AnalysisFile):
+        spec, path = load_analysis(spec)
+        base_dir = path.parent
+    out = Path(out) if out is not None else output_dir() / spec.name
+    unit = draw_sample(spec)
+    sample = scale_sample(spec.factor, unit)
+    if evaluator is None:
+        evaluator = model_evaluator(out, executor, force, progress, base_dir)
+    return analyse_outcomes(spec, unit, sample, evaluator(spec, sample))

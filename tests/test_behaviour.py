@@ -22,6 +22,7 @@ def small_base():
                          firms_per_sector=10)
 
 
+@pytest.mark.slow
 def test_capacity_building_trains_displaced_workers_without_costing_re_employment(small_base):
     """Paired over seeds, spending that trains displaced workers re-employs about as many of
     them at the horizon as no programme, never materially fewer. With evidence-sized training

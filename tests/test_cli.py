@@ -194,6 +194,7 @@ def test_failed_runs_exit_1_and_are_reported(tiny_file: Path, tmp_path: Path,
 # ------------------------------------------------------------------ the real command
 
 
+@pytest.mark.slow
 def test_subprocess_run_end_to_end(first_run: Path, tmp_path: Path) -> None:
     proc = subprocess_cli("run", "baseline", *ARGS, "--out", "sub", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr

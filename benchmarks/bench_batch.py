@@ -35,7 +35,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from displacement_sim.workflows.batch import expand_batch, load_batch_file
+from displacement_sim.studies import load_batch_file
+from displacement_sim.workflows.batch import expand_batch
 from displacement_sim.workflows.execute import execute, manifest_for
 from displacement_sim.workflows.executors import Executor, ProcessExecutor, SequentialExecutor
 from displacement_sim.workflows.runs import RunSpec, timed_run

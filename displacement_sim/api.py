@@ -35,10 +35,11 @@ from displacement_sim.reporting.report import write_history_fit, write_run_summa
 from displacement_sim.reporting.sensitivity import write_sensitivity
 from displacement_sim.resources import output_dir
 from displacement_sim.scenarios import load_scenario
+from displacement_sim.studies import ComparisonFile
 from displacement_sim.workflows.batch import run_batch, run_scenario
 from displacement_sim.workflows.calibration import Calibrator
 from displacement_sim.workflows.calibration import calibrate as _calibrate
-from displacement_sim.workflows.comparison import ComparisonFile, ComparisonResult, run_comparison
+from displacement_sim.workflows.comparison import ComparisonResult, run_comparison
 from displacement_sim.workflows.executors import ExecutorLike
 from displacement_sim.workflows.sensitivity import run_sensitivity
 from displacement_sim.workflows.store import ResultsStore, read_results

@@ -22,6 +22,26 @@ Share = Annotated[float, Field(ge=0.0, le=1.0, strict=True)]
 NonNeg = Annotated[float, Field(ge=0.0, strict=True)]
 Positive = Annotated[float, Field(gt=0.0, strict=True)]
 ISO3 = Literal["BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "VNM", "USA"]
+# ------------------------------------------------------------------ run settings, declared once
+# Every file format (scenario, batch, comparison, sensitivity analysis, calibration) declares
+# its run settings with these types, so each constraint is stated in one place.
+Name = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
+"""A name that becomes a folder name (``outputs/<name>``)."""
+StartYear = Annotated[int, Field(ge=2000, strict=True)]
+"""First simulated year (data permitting: checked against the drivers before a run)."""
+Years = Annotated[int, Field(ge=1, le=100, strict=True)]
+"""Horizon in years."""
+WorkersPerAgent = Annotated[float, Field(gt=0.0, strict=True, allow_inf_nan=False)]
+"""People one worker agent stands for (an upper bound; see ``MinAgents``)."""
+MinAgents = Annotated[int, Field(ge=10, strict=True)]
+"""Minimum worker agents per economy."""
+FirmsPerSector = Annotated[int, Field(ge=1, le=1000, strict=True)]
+"""Firms per economy and sector."""
+Seed = Annotated[int, Field(ge=0, strict=True)]
+"""A master seed (:mod:`displacement_sim.seeding`)."""
+Replicates = Annotated[int, Field(ge=1, strict=True)]
+"""Runs per scenario or sample point."""
+
 SectorCode = Literal["A", "B", "C", "DE", "F", "G", "HJ", "I", "K", "LMN", "O", "P", "Q", "RSTU"]
 
 WEEKS_PER_MONTH = 52.0 / 12.0
@@ -343,20 +363,20 @@ class RegionalCentre(Strict):
 class Scenario(Strict):
     """A validated scenario: what to simulate, with which settings."""
 
-    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    name: Name
     description: str = ""
     economies: Annotated[tuple[ISO3, ...], Field(min_length=1)] = ECONOMIES  # type: ignore
-    start_year: Annotated[int, Field(ge=2000, strict=True)] | None = None
+    start_year: StartYear | None = None
     """Start year (default: the latest year that is not an ILO projection)."""
-    years: Annotated[int, Field(ge=1, le=100, strict=True)] = 10
-    workers_per_agent: Positive = 5000.0
+    years: Years = 10
+    workers_per_agent: WorkersPerAgent = 5000.0
     """People one worker agent stands for (an upper bound; see ``min_agents_per_economy``)."""
-    min_agents_per_economy: Annotated[int, Field(ge=10, strict=True)] = 2000
+    min_agents_per_economy: MinAgents = 2000
     """Small economies get a finer scale so that each has at least this many agents."""
-    firms_per_sector: Annotated[int, Field(ge=1, le=1000, strict=True)] = 25
-    seed: Annotated[int, Field(ge=0, strict=True)] = 20_261_127
+    firms_per_sector: FirmsPerSector = 25
+    seed: Seed = 20_261_127
     """Master seed."""
-    replicates: Annotated[int, Field(ge=1, strict=True)] = 1
+    replicates: Replicates = 1
     burn_in_months: Annotated[int, Field(ge=0, le=600, strict=True)] = 120
     """Months run before the start, with automation, structural change, the output cycle and
     programmes off and the labour force on its observed path of those months, while labour

@@ -35,7 +35,8 @@ from displacement_sim.analysis.summary import summarize
 from displacement_sim.cli import main
 from displacement_sim.scenarios import SCENARIO_DIR
 from displacement_sim.seeding import run_seed
-from displacement_sim.workflows.batch import expand_batch, load_batch_file, run_batch
+from displacement_sim.studies import load_batch_file
+from displacement_sim.workflows.batch import expand_batch, run_batch
 from displacement_sim.workflows.execute import execute, manifest_for
 from displacement_sim.workflows.executors import (
     DaskExecutor,

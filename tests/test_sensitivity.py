@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from displacement_sim.analysis.factors import Factor, scale_sample
+from displacement_sim.analysis.factors import scale_sample
 from displacement_sim.analysis.sensitivity import (
     AnalysisFile,
     analyse_outcomes,
@@ -15,6 +15,7 @@ from displacement_sim.analysis.sensitivity import (
 from displacement_sim.api import sensitivity as run_sensitivity
 from displacement_sim.cli import main
 from displacement_sim.errors import ScenarioError
+from displacement_sim.studies import Factor
 
 PI = float(np.pi)
 

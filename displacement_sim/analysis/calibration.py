@@ -27,19 +27,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, model_validator
 
-from displacement_sim.config import ISO3, Strict
-from displacement_sim.constants import ECONOMIES
-from displacement_sim.errors import CalibrationError
-from displacement_sim.scenarios import (
-    load_validated,
-)
+from displacement_sim.studies import CalibrationFile, Target
 
 SECTOR_GROUPS: dict[str, tuple[str, ...]] = {
     "agriculture": ("A",),
@@ -55,80 +47,6 @@ SERIES_INDICATORS: dict[str, str] = {
     "unemployment_rate": "SL.UEM.TOTL.ZS",
 }
 """Target series and the data indicator each is compared with (all in percent)."""
-
-
-class Parameter(Strict):
-    """A free parameter: a config path (set per economy), bounds and unit."""
-
-    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_]+$")]
-    path: Annotated[str, Field(min_length=1)]
-    bounds: tuple[float, float]
-    unit: str = ""
-    label: str = ""
-
-    @model_validator(mode="after")
-    def _check(self) -> Parameter:
-        if not self.bounds[0] < self.bounds[1]:
-            raise ValueError(f"bounds must satisfy lower < upper, got {self.bounds}")
-        return self
-
-
-class Target(Strict):
-    """A target series with its scale (a stated tolerance, in percentage points)."""
-
-    series: Literal["share_agriculture", "share_industry", "share_services",
-                    "unemployment_rate"]
-    scale: Annotated[float, Field(gt=0)] = 1.0
-    """Error of one scale unit (percentage points) counts 1 in the loss."""
-    weight: Annotated[float, Field(gt=0)] = 1.0
-
-
-class CalibrationFile(Strict):
-    """A validated calibration file."""
-
-    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
-    description: str = ""
-    base: str = "no_active_policy"
-    economies: list[ISO3] = Field(default_factory=lambda: list(ECONOMIES))
-    start_year: Annotated[int, Field(ge=1991, le=2023)] = 2005
-    end_year: Annotated[int, Field(ge=1992, le=2023)] = 2023
-    train_until: Annotated[int, Field(ge=1992, le=2023)] | None = None
-    """Fit on years up to this one; score the later years out of sample."""
-    workers_per_agent: Annotated[float, Field(gt=0)] = 1e12
-    min_agents_per_economy: Annotated[int, Field(ge=100)] = 1500
-    firms_per_sector: Annotated[int, Field(ge=1)] = 10
-    replicates: Annotated[int, Field(ge=1)] = 2
-    seed: Annotated[int, Field(ge=0)] = 0
-    popsize: Annotated[int, Field(ge=2)] = 4
-    maxiter: Annotated[int, Field(ge=1)] = 5
-    tol: Annotated[float, Field(ge=0)] = 0.01
-    near_optimal: Annotated[float, Field(gt=0, le=1)] = 0.1
-    """Fraction of the evaluated candidates, best first, that forms the near-optimal set."""
-    identifiability_threshold: Annotated[float, Field(gt=0, le=1)] = 0.5
-    refits: Annotated[int, Field(ge=0)] = 0
-    parameter: Annotated[list[Parameter], Field(min_length=1)]
-    target: Annotated[list[Target], Field(min_length=1)]
-
-    @model_validator(mode="after")
-    def _check(self) -> CalibrationFile:
-        if self.end_year <= self.start_year:
-            raise ValueError("end_year must be after start_year")
-        if self.train_until is not None and not self.start_year < self.train_until < \
-                self.end_year:
-            raise ValueError("train_until must lie strictly between start_year and end_year")
-        if len({p.name for p in self.parameter}) != len(self.parameter):
-            raise ValueError("parameter names must be unique")
-        return self
-
-    @property
-    def fit_until(self) -> int:
-        """Last year in the loss."""
-        return self.train_until if self.train_until is not None else self.end_year
-
-
-def load_calibration_file(path: str | Path) -> tuple[CalibrationFile, Path]:
-    """Read and validate a calibration file (errors name the file and key)."""
-    return load_validated(path, CalibrationFile, CalibrationError)
 
 
 # ----------------------------------------------------------------------- data and moments

@@ -50,13 +50,14 @@ from SALib.sample import fast_sampler, latin
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
-from displacement_sim.analysis.factors import Factor, salib_problem
+from displacement_sim.analysis.factors import salib_problem
 from displacement_sim.analysis.outputs import (
     NEEDS_REFERENCE,
 )
 from displacement_sim.config import ISO3, Strict
 from displacement_sim.scenarios import load_validated
 from displacement_sim.seeding import tool_seed
+from displacement_sim.studies import Factor
 
 Method = Literal["sobol", "morris", "fast", "pawn", "delta"]
 Outcome = Literal[

@@ -9,8 +9,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from displacement_sim.constants import ECONOMIES, ECONOMY_NAMES
+from displacement_sim.files import atomic_write_bytes, atomic_write_text
 from displacement_sim.reporting.plots import png_bytes
-from displacement_sim.workflows.store import atomic_write_bytes, atomic_write_text
 
 SERIES_LABELS = {"share_agriculture": "Agriculture, % of employment",
                  "share_industry": "Industry, % of employment",

@@ -18,78 +18,17 @@ Running the same batch again resumes it: stored runs are skipped, failed runs re
 
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import Field, field_validator, model_validator
-
-from displacement_sim.config import Scenario, Strict
+from displacement_sim.config import Scenario
 from displacement_sim.errors import ScenarioError
-from displacement_sim.scenarios import load_scenario, load_validated, with_updates
+from displacement_sim.scenarios import load_scenario, with_updates
+from displacement_sim.studies import BatchFile, load_batch_file, sweep_points
 from displacement_sim.workflows.execute import check_unique, execute, open_store
 from displacement_sim.workflows.executors import ExecutorLike
 from displacement_sim.workflows.runs import RunSpec, make_specs
 from displacement_sim.workflows.store import ResultsStore
-
-
-class Sweep(Strict):
-    """Parameter sweeps over config paths."""
-
-    mode: Literal["grid", "zip"] = "grid"
-    """``grid``: every combination; ``zip``: the i-th values of every list together."""
-    parameters: dict[str, Annotated[list[Any], Field(min_length=1)]] = Field(
-        default_factory=dict)
-    """Dotted config path -> values, e.g. ``"policy.automation_tax" = [0, 0.1]``."""
-
-    @model_validator(mode="after")
-    def _zip_lengths(self) -> Sweep:
-        if self.mode == "zip" and len({len(v) for v in self.parameters.values()}) > 1:
-            raise ValueError("zip sweeps need lists of equal length")
-        return self
-
-
-class BatchFile(Strict):
-    """A validated batch file."""
-
-    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
-    description: str = ""
-    scenarios: Annotated[list[str], Field(min_length=1)]
-    """Scenario files, relative to the batch file (or names in ``scenarios/``)."""
-    replicates: Annotated[int, Field(ge=1)] = 1
-    seed: Annotated[int, Field(ge=0)] = 0
-    common_random_numbers: bool = True
-    """Share seeds across scenarios and sweep points (paired comparisons; the default, as
-    everywhere): replicate r of every variant gets the same seed. ``false`` gives each variant
-    numbers of its own (and run ids marked ``i``)."""
-    sweep: Sweep = Sweep()
-    years: Annotated[int, Field(ge=1, le=100)] | None = None
-    """Horizon override for every scenario."""
-    economies: list[str] | None = None
-    """Economies override for every scenario."""
-    workers_per_agent: Annotated[float, Field(gt=0)] | None = None
-
-    @field_validator("scenarios")
-    @classmethod
-    def _unique(cls, v: list[str]) -> list[str]:
-        if len(set(v)) != len(v):
-            raise ValueError("a scenario is listed twice")
-        return v
-
-
-def load_batch_file(path: str | Path) -> tuple[BatchFile, Path]:
-    """Read and validate a batch file."""
-    return load_validated(path, BatchFile)
-
-
-def sweep_points(sweep: Sweep) -> list[dict[str, Any]]:
-    """Every combination of sweep values (a single empty point when there is no sweep)."""
-    if not sweep.parameters:
-        return [{}]
-    keys = list(sweep.parameters)
-    values = [sweep.parameters[k] for k in keys]
-    combos = itertools.product(*values) if sweep.mode == "grid" else zip(*values, strict=True)
-    return [dict(zip(keys, c, strict=True)) for c in combos]
 
 
 def expand_batch(batch: BatchFile, base_dir: Path, source: str = "<batch>") -> list[RunSpec]:

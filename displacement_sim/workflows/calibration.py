@@ -20,8 +20,6 @@ from tqdm.auto import tqdm
 from displacement_sim.analysis.calibration import (
     SECTOR_GROUPS,
     SERIES_INDICATORS,
-    CalibrationFile,
-    load_calibration_file,
     loss_of,
     params_toml,
     score_out_of_sample,
@@ -35,6 +33,7 @@ from displacement_sim.files import atomic_write_text
 from displacement_sim.resources import calibrated_dir, output_dir
 from displacement_sim.scenarios import format_validation_error, load_scenario, with_updates
 from displacement_sim.seeding import tool_seed
+from displacement_sim.studies import CalibrationFile, load_calibration_file
 from displacement_sim.workflows.execute import execute
 from displacement_sim.workflows.executors import ExecutorLike, executor_for
 from displacement_sim.workflows.runs import make_specs

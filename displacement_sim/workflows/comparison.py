@@ -32,133 +32,28 @@ import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import pandas as pd
-from pydantic import Field, ValidationError, ValidationInfo, field_validator
 
 from displacement_sim.analysis.compare import Comparison, compare
-from displacement_sim.config import ISO3, Positive, Scenario, Strict
+from displacement_sim.config import Scenario
 from displacement_sim.errors import RunError, ScenarioError
 from displacement_sim.files import atomic_write_text
 from displacement_sim.scenarios import (
-    format_validation_error,
     load_scenario,
-    read_toml,
     resolve_path,
+)
+from displacement_sim.studies import (
+    PAIRING_SETTINGS,
+    ComparisonFile,
+    load_comparison,
+    validate_comparison,
 )
 from displacement_sim.workflows.execute import execute, open_store
 from displacement_sim.workflows.executors import ExecutorLike
 from displacement_sim.workflows.runs import RunSpec, make_specs
 from displacement_sim.workflows.store import ResultsStore
-
-OptionName = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
-
-PAIRING_SETTINGS: tuple[str, ...] = ("start_year", "workers_per_agent",
-                                     "min_agents_per_economy", "firms_per_sector")
-"""Top-level settings that every option must share for runs to be paired agent by agent."""
-
-
-class OptionSpec(Strict):
-    """One policy option of a comparison."""
-
-    scenario: Annotated[str, Field(min_length=1)]
-    """Scenario file, relative to the comparison file, or a name in ``scenarios/``."""
-    label: str = ""
-    """Plain-language name in the report (default: the option's key)."""
-
-
-class ComparisonFile(Strict):
-    """A validated comparison file."""
-
-    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
-    """Names the results folder (``outputs/<name>``) and the report."""
-    description: str = ""
-    options: Annotated[dict[OptionName, OptionSpec], Field(min_length=2)]
-    """The options compared, by key; the key names the option's runs in the results."""
-    reference: str
-    """The option every other is compared with (usually current policy)."""
-    counterfactual: str | None = None
-    """The option without the programme, for the programme effect over time (default:
-    ``reference``)."""
-    economies: Annotated[list[ISO3], Field(min_length=1)]
-    """Economies simulated, for every option."""
-    years: Annotated[int, Field(ge=1, le=100, strict=True)]
-    """Horizon in years, for every option."""
-    replicates: Annotated[int, Field(ge=2, strict=True)]
-    """Runs of each option (pairs per comparison); at least 2 for a confidence interval."""
-    seed: Annotated[int, Field(ge=0, strict=True)] = 20_261_127
-    """Master seed, shared by every option."""
-    start_year: Annotated[int, Field(strict=True)] | None = None
-    """Start year for every option (default: the scenarios')."""
-    workers_per_agent: Positive | None = None
-    """People per worker agent for every option (default: the scenarios')."""
-    min_agents_per_economy: Annotated[int, Field(ge=10, strict=True)] | None = None
-    """Minimum agents per economy for every option (default: the scenarios')."""
-    firms_per_sector: Annotated[int, Field(ge=1, le=1000, strict=True)] | None = None
-    """Firms per economy and sector for every option (default: the scenarios')."""
-    confidence: Annotated[float, Field(gt=0.0, lt=1.0, strict=True)] = 0.95
-    """Level of every confidence interval."""
-
-    @field_validator("reference", "counterfactual")
-    @classmethod
-    def _among_options(cls, v: str | None, info: ValidationInfo) -> str | None:
-        options = info.data.get("options")
-        if v is not None and options is not None and v not in options:
-            raise ValueError(f"{v!r} is not among the options ({', '.join(options)})")
-        return v
-
-    @field_validator("economies")
-    @classmethod
-    def _unique(cls, v: list[str]) -> list[str]:
-        if len(set(v)) != len(v):
-            raise ValueError("an economy is listed twice")
-        return v
-
-    def label(self, option: str) -> str:
-        """The option's plain-language name."""
-        return self.options[option].label or option
-
-    def overrides(self) -> dict[str, Any]:
-        """Top-level settings the comparison sets in every option's scenario."""
-        values = {"economies": self.economies, "years": self.years,
-                  "replicates": self.replicates, "seed": self.seed,
-                  **{k: getattr(self, k) for k in PAIRING_SETTINGS}}
-        return {k: v for k, v in values.items() if v is not None}
-
-
-def validate_comparison(raw: dict[str, Any], source: str) -> ComparisonFile:
-    """Validate a comparison dict (file layout), naming ``source`` and the key in errors."""
-    try:
-        return ComparisonFile.model_validate(raw)
-    except ValidationError as exc:
-        raise ScenarioError(format_validation_error(source, exc)) from None
-
-
-def load_comparison(path: str | Path, **overrides: Any) -> tuple[ComparisonFile, Path]:
-    """Read and validate a comparison file; ``overrides`` replace top-level keys.
-
-    Parameters
-    ----------
-    path : str or Path
-        The comparison file.
-    **overrides : Any
-        Keys to replace (``years``, ``replicates``, ``economies``, ``seed``,
-        ``workers_per_agent``, ...); ``None`` values are ignored.
-
-    Returns
-    -------
-    The validated file and its path (option scenarios are relative to its folder).
-
-    Raises
-    ------
-    ScenarioError
-        Naming the file and the key, for an unreadable file or any invalid value.
-    """
-    path = Path(path)
-    raw = read_toml(path)
-    raw.update({k: v for k, v in overrides.items() if v is not None})
-    return validate_comparison(raw, str(path)), path
 
 
 def option_scenarios(cf: ComparisonFile, base_dir: Path, source: str = "<comparison>"
@@ -322,6 +217,5 @@ def read_comparison_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
     return {p.stem: pd.read_csv(p) for p in sorted(folder.glob("*.csv"))}
 
 
-__all__ = ["ComparisonFile", "ComparisonResult", "OptionSpec", "load_comparison",
-           "option_scenarios", "read_comparison_tables", "run_comparison",
-           "validate_comparison", "write_tables"]
+__all__ = ["ComparisonResult", "option_results", "option_scenarios", "read_comparison_tables",
+           "run_comparison", "write_tables"]

@@ -54,7 +54,16 @@ from displacement_sim.analysis.factors import salib_problem
 from displacement_sim.analysis.outputs import (
     NEEDS_REFERENCE,
 )
-from displacement_sim.config import ISO3, Strict
+from displacement_sim.config import (
+    ISO3,
+    MinAgents,
+    Name,
+    Replicates,
+    Seed,
+    Strict,
+    WorkersPerAgent,
+    Years,
+)
 from displacement_sim.scenarios import load_validated
 from displacement_sim.seeding import tool_seed
 from displacement_sim.studies import Factor
@@ -78,19 +87,19 @@ class OutputSpec(Strict):
 class AnalysisFile(Strict):
     """A validated sensitivity-analysis file."""
 
-    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    name: Name
     description: str = ""
     base: str
     """The base scenario file (relative to the analysis file) or name."""
-    economies: list[ISO3] | None = None
-    years: Annotated[int, Field(ge=1, le=100)] | None = None
-    workers_per_agent: Annotated[float, Field(gt=0)] | None = None
-    min_agents_per_economy: Annotated[int, Field(ge=10)] | None = None
+    economies: Annotated[list[ISO3], Field(min_length=1)] | None = None
+    years: Years | None = None
+    workers_per_agent: WorkersPerAgent | None = None
+    min_agents_per_economy: MinAgents | None = None
     method: Method = "sobol"
     n: Annotated[int, Field(ge=4)] = 64
     """Base sample size: Saltelli N, Morris trajectories, eFAST N per factor, LHS rows."""
-    replicates: Annotated[int, Field(ge=1)] = 2
-    seed: Annotated[int, Field(ge=0)] = 0
+    replicates: Replicates = 2
+    seed: Seed = 0
     second_order: bool = False
     morris_levels: Annotated[int, Field(ge=2)] = 4
     convergence_tolerance: Annotated[float, Field(gt=0)] = 0.05

@@ -277,6 +277,7 @@ def _results(runs, steps=3, start_year=2025):
                    "unemployment_rate_urban": unemp / (emp + unemp),
                    "unemployment_rate_rural": unemp / (emp + unemp),
                    "long_term_unemployed_share": 0.25, "displaced_reemployed": 10.0,
+                   "displaced_unemployed": 5.0, "displaced_cumulative": 20.0,
                    "displaced_income_loss_usd": 1e3, "spending_total_usd": 1e4 * train}
             for k in COHORT_MONTHS:
                 for p in ("trainee", "cohort"):

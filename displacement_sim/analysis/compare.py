@@ -8,7 +8,9 @@ effect of choosing the option, their t-interval is its confidence interval, and 
 pairs in which the option does better estimates the probability that it beats the reference.
 
 Pure: tidy results in (one row per run, economy and month; docs/outputs.md), tidy tables out.
-Nothing here runs a model or writes a file.
+Nothing here runs a model or writes a file. Every measure, ratio and path metric is declared
+once in ``displacement_sim.outcomes`` (``RUN_OUTCOMES``, ``REFERENCE_RATIOS``, ``INDICATORS``),
+with the names and definitions the sensitivity analysis uses; the constants below are views.
 
 The headline measures are the employment rate (employed / labour force) and the share
 unemployed or in training ((unemployed + trainees) / labour force): trainees are in the labour
@@ -54,106 +56,46 @@ import pandas as pd
 from scipy import stats
 
 from displacement_sim.constants import ECONOMY_NAMES
-from displacement_sim.model.workers import COHORT_MONTHS
+from displacement_sim.outcomes import (
+    COHORT_MONTHS,
+    INDICATORS,
+    REFERENCE_RATIOS,
+    RUN_OUTCOMES,
+    TRAINEES_COUNTED,  # noqa: F401 - re-exported: reports import it from here
+    RunOutcome,
+    View,
+)
 
 Direction = Literal["lower", "higher"]
 
+Measure = RunOutcome
+"""One outcome of a run that options are compared on (``outcomes.RunOutcome``: ``name``,
+``label``, ``unit``, ``better``, ``definition``, also as ``description``)."""
 
-@dataclass(frozen=True)
-class Measure:
-    """One outcome of a run that options are compared on."""
-
-    name: str
-    label: str
-    """Plain-language name."""
-    unit: Literal["share", "points", "people", "person-years", "USD"]
-    """Unit of the value: a share (0-1), a difference of two shares ("points", 0-1), people,
-    person-years or US dollars (start year)."""
-    better: Direction
-    """Whether a lower or a higher value is better."""
-    description: str
-
-
-TRAINEES_COUNTED = (
-    "How trainees are counted: people in a training programme are in the labour force and "
-    "neither employed nor unemployed; the employment rate and the share unemployed or in "
-    "training cannot be improved by enrolling people, while the unemployment rate leaves "
-    "trainees out.")
-"""One line, for every report, on how trainees enter the measures."""
-
-MEASURES: dict[str, Measure] = {m.name: m for m in (
-    Measure("employment_rate_horizon", "Employment rate at the horizon", "share", "higher",
-            "employed / labour force, trainees counted in the labour force (not as employed), "
-            "in the last month"),
-    Measure("employment_rate_mean", "Mean employment rate over the run", "share", "higher",
-            "employment rate (as above), mean over months 1 to the horizon"),
-    Measure("unemployment_rate_incl_training_horizon",
-            "Share unemployed or in training at the horizon", "share", "lower",
-            "(unemployed + trainees) / labour force, in the last month"),
-    Measure("unemployment_rate_incl_training_peak",
-            "Peak share unemployed or in training", "share", "lower",
-            "highest monthly (unemployed + trainees) / labour force over the simulated months"),
-    Measure("unemployment_rate_peak", "Peak unemployment rate (trainees not counted)", "share",
-            "lower", "highest monthly unemployment rate, unemployed / (employed + unemployed), "
-            "over the simulated months; trainees are left out of both, so enrolling people "
-            "lowers it"),
-    Measure("unemployment_rate_horizon", "Unemployment rate at the horizon (trainees not "
-            "counted)", "share", "lower", "unemployment rate, unemployed / (employed + "
-            "unemployed), in the last month; trainees are left out of both"),
-    Measure("long_term_unemployed_share", "Long-term unemployed, share of the unemployed",
-            "share", "lower", "share of the unemployed unemployed for 12 months or more, in "
-            "the last month"),
-    Measure("long_term_unemployed_years", "Long-term unemployment", "person-years", "lower",
-            "person-years spent in long-term unemployment over the run"),
-    Measure("reemployed_12m", "Displaced workers employed 12 months after displacement",
-            "share", "higher", "share of displaced workers employed 12 months after their "
-            "displacement, pooled over every displacement at least 12 months before the "
-            "horizon"),
-    Measure("reemployed_24m", "Displaced workers employed 24 months after displacement",
-            "share", "higher", "as above, 24 months after displacement"),
-    Measure("displaced_reemployed", "Displaced workers employed at the horizon", "people",
-            "higher", "workers ever displaced who are employed in the last month"),
-    Measure("displaced_income_loss_usd", "Income lost by displaced workers", "USD", "lower",
-            "sum over the run of displaced workers' wage before displacement minus current "
-            "income (wage, or benefit while entitled)"),
-    Measure("programme_cost_usd", "Programme cost", "USD", "lower",
-            "all programme spending over the run: training, benefits, hiring subsidies and "
-            "contributions to the regional centre"),
-    Measure("urban_rural_gap", "Urban-rural unemployment gap (trainees not counted)",
-            "points", "lower", "absolute difference between the rural and the urban "
-            "unemployment rates (trainees not counted) in the last month"),
-)}
-"""The compared outcomes, each with its unit and the direction that counts as better.
+MEASURES: dict[str, RunOutcome] = RUN_OUTCOMES
+"""The compared outcomes: every run outcome of ``outcomes.RUN_OUTCOMES`` (the registry itself,
+so an outcome registered there is compared), each with its unit and the direction that counts
+as better.
 
 The first four are the headline: training cannot improve them by taking people out of the
 count (:data:`TRAINEES_COUNTED`)."""
 
-HEADLINE: tuple[str, ...] = ("employment_rate_horizon", "unemployment_rate_incl_training_peak",
-                             "reemployed_24m", "programme_cost_usd")
+HEADLINE: tuple[str, ...] = tuple(n for n, m in RUN_OUTCOMES.items() if m.headline)
 """The measures a report leads with (its overview), the employment rate first."""
 
-PATH_METRICS: dict[str, tuple[str, Direction]] = {
-    "employment_rate": ("Employment rate", "higher"),
-    "unemployment_rate_incl_training": ("Share unemployed or in training", "lower"),
-    "unemployment_rate": ("Unemployment rate (trainees not counted)", "lower"),
-}
-"""Monthly indicators (results columns) a comparison can follow month by month: plain label
-and the direction that counts as better."""
+PATH_METRICS: View[tuple[str, Direction]] = View(
+    INDICATORS, lambda i: (i.label, i.better), lambda i: i.better is not None)
+"""Monthly indicators (results columns) with a direction, which a comparison can follow month
+by month: plain label and the direction that counts as better (from ``outcomes.INDICATORS``)."""
 
 PATH_METRIC = "employment_rate"
 """The monthly indicator whose paired difference :func:`compare` follows month by month."""
 
-RATIOS: dict[str, tuple[str, str, str]] = {
-    "cost_per_reemployed_usd": (
-        "Cost per additional displaced worker re-employed", "USD per worker",
-        "displaced_reemployed"),
-    "cost_per_ltu_year_avoided_usd": (
-        "Cost per long-term-unemployment year avoided", "USD per person-year",
-        "long_term_unemployed_years"),
-}
-"""Cost-effectiveness ratios: label, unit and the measure whose gain is the denominator."""
+RATIOS: View[tuple[str, str, str]] = View(REFERENCE_RATIOS, lambda r: (r.label, r.unit, r.gain))
+"""Cost-effectiveness ratios (``outcomes.REFERENCE_RATIOS``): label, unit and the measure whose
+gain is the denominator."""
 
-HEADLINE_RATIO = "cost_per_reemployed_usd"
+HEADLINE_RATIO = next(n for n, r in REFERENCE_RATIOS.items() if r.headline)
 """The cost-effectiveness ratio a report leads with (its overview)."""
 
 EFFECT_METHODS: dict[str, str] = {
@@ -207,8 +149,11 @@ def fieller_interval(x: np.ndarray, y: np.ndarray, confidence: float = 0.95
 
     Examples
     --------
-    >>> fieller_interval(np.array([2.0, 4.0]), np.array([1.0, 2.0]))
+    >>> y = np.array([1.0, 1.1, 0.9, 1.0])
+    >>> fieller_interval(2.0 * y, y)  # x = 2 y exactly: the interval is the single point
     (2.0, 2.0, 2.0)
+    >>> fieller_interval(np.array([2.0, 4.0]), np.array([1.0, 2.0]))  # 2 pairs: unbounded
+    (2.0, nan, nan)
     """
     x = np.asarray(x, float)
     y = np.asarray(y, float)
@@ -256,42 +201,25 @@ def run_outcomes(df: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     One row per run and economy: ``scenario``, ``replicate``, ``seed``, ``economy`` and one
-    column per measure. Sums, means and peaks over the run cover months 1 to the horizon;
-    month 0 is the common starting state.
+    column per measure, each computed by its ``RunOutcome.compute`` from that run's rows of
+    that economy. Sums, means and peaks over the run cover months 1 to the horizon; month 0
+    is the common starting state.
     """
-    _check_columns(df, [*_RUN_KEYS, "run_id", "step", "employment_rate",
-                        "unemployment_rate_incl_training", "unemployment_rate", "unemployed",
-                        "long_term_unemployed_share", "cohort_12m_employed",
-                        "cohort_24m_employed", "displaced_reemployed",
-                        "displaced_income_loss_usd", "spending_total_usd",
-                        "unemployment_rate_urban", "unemployment_rate_rural"])
-    d = df[df["step"] >= 1]
-    keys = ["run_id", "economy"]
-    g = d.groupby(keys, sort=False)
-    last = d.loc[g["step"].idxmax()].set_index(keys)
-    ltu_people = d["long_term_unemployed_share"].fillna(0.0) * d["unemployed"]
-    out = pd.DataFrame({
-        "employment_rate_horizon": last["employment_rate"],
-        "employment_rate_mean": g["employment_rate"].mean(),
-        "unemployment_rate_incl_training_horizon": last["unemployment_rate_incl_training"],
-        "unemployment_rate_incl_training_peak": g["unemployment_rate_incl_training"].max(),
-        "unemployment_rate_peak": g["unemployment_rate"].max(),
-        "unemployment_rate_horizon": last["unemployment_rate"],
-        "long_term_unemployed_share": last["long_term_unemployed_share"],
-        "long_term_unemployed_years": ltu_people.groupby([d["run_id"], d["economy"]],
-                                                         sort=False).sum() / 12.0,
-        "reemployed_12m": last["cohort_12m_employed"],
-        "reemployed_24m": last["cohort_24m_employed"],
-        "displaced_reemployed": last["displaced_reemployed"],
-        "displaced_income_loss_usd": g["displaced_income_loss_usd"].sum(),
-        "programme_cost_usd": g["spending_total_usd"].sum(),
-        "urban_rural_gap": (last["unemployment_rate_rural"]
-                            - last["unemployment_rate_urban"]).abs(),
-    })
-    ids = last[["scenario", "replicate", "seed"]]
-    out = ids.join(out).reset_index().drop(columns="run_id")
-    return out[[*_RUN_KEYS, *MEASURES]].sort_values(_RUN_KEYS, kind="stable").reset_index(
-        drop=True)
+    measures = list(MEASURES.values())
+    needs = list(dict.fromkeys(c for m in measures for c in m.needs))
+    _check_columns(df, [*_RUN_KEYS, "run_id", "step", *needs])
+    table = df[["run_id", *_RUN_KEYS, "step", *needs]]
+    rows = []
+    # By option too: identical options share their run ids (the same runs, stored once).
+    for (scenario, _, economy), run in table[table["step"] >= 1].groupby(
+            ["scenario", "run_id", "economy"], sort=False):
+        first = run.iloc[0]
+        row = {"scenario": scenario, "replicate": first["replicate"], "seed": first["seed"],
+               "economy": economy}
+        row.update({m.name: m.compute(run) for m in measures})
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=[*_RUN_KEYS, *MEASURES])
+    return out.sort_values(_RUN_KEYS, kind="stable").reset_index(drop=True)
 
 
 def _order(options: Sequence[str] | None, present: Sequence[str]) -> list[str]:
@@ -423,11 +351,10 @@ def cost_effectiveness_pairs(outcomes: pd.DataFrame, reference: str,
     ``extra_cost_usd``, ``gain``, ``value`` (the pair's ratio or NaN).
     """
     merged = _pair(outcomes, reference, ["economy", "replicate"])
-    extra = (merged["programme_cost_usd"] - merged["programme_cost_usd_ref"]).to_numpy(float)
     frames = []
-    for name, (_, _, gain_measure) in RATIOS.items():
-        diff = (merged[gain_measure] - merged[f"{gain_measure}_ref"]).to_numpy(float)
-        gain = diff if MEASURES[gain_measure].better == "higher" else -diff
+    for name, r in REFERENCE_RATIOS.items():
+        extra = (merged[r.cost] - merged[f"{r.cost}_ref"]).to_numpy(float)
+        gain = r.gain_sign * (merged[r.gain] - merged[f"{r.gain}_ref"]).to_numpy(float)
         value = np.divide(extra, gain, out=np.full(gain.shape, np.nan), where=gain > 0)
         frames.append(pd.DataFrame({
             "economy": merged["economy"].to_numpy(), "option": merged["option"].to_numpy(),
@@ -478,7 +405,7 @@ def cost_effectiveness(outcomes: pd.DataFrame, reference: str, confidence: float
             status = "saves money"
         else:
             status = "ok"
-        label, unit, _ = RATIOS[name]
+        label, unit = REFERENCE_RATIOS[name].label, REFERENCE_RATIOS[name].unit
         rows.append({"economy": econ, "option": option, "ratio": name, "label": label,
                      "unit": unit, "n": int(ok.sum()),
                      "pairs_with_gain": int((y[ok] > 0).sum()), "extra_cost_usd": cost,
@@ -534,22 +461,24 @@ def effect_inputs(df: pd.DataFrame) -> pd.DataFrame:
             for s in ("employed", "size")]
     _check_columns(df, [*_RUN_KEYS, "run_id", "step", *cols])
     d = df[df["step"] >= 1]
-    keys = ["run_id", "economy"]
+    keys = ["scenario", "run_id", "economy"]  # identical options share their run ids
     g = d.groupby(keys, sort=False)
     last = d.loc[g["step"].idxmax()].set_index(keys)
-    out = last[["scenario", "replicate", "seed"]].copy()
+    out = last[["replicate", "seed"]].copy()
+    by = [d[k] for k in keys]
     for k in COHORT_MONTHS:
         size = d[f"trainee_{k}m_size"].to_numpy(float)
         share = d[f"trainee_{k}m_employed"].to_numpy(float)
         employed = pd.Series(np.where(size > 0, size * np.nan_to_num(share), 0.0), d.index)
-        total = d[f"trainee_{k}m_size"].groupby([d["run_id"], d["economy"]], sort=False).sum()
-        emp = employed.groupby([d["run_id"], d["economy"]], sort=False).sum()
+        total = d[f"trainee_{k}m_size"].groupby(by, sort=False).sum()
+        emp = employed.groupby(by, sort=False).sum()
         out[f"trainee_{k}m_employed"] = (emp / total.where(total > 0)).reindex(out.index)
         out[f"trainee_{k}m_size"] = total.reindex(out.index)
         out[f"cohort_{k}m_employed"] = last[f"cohort_{k}m_employed"]
         out[f"cohort_{k}m_size"] = last[f"cohort_{k}m_size"]
-    return out.reset_index().drop(columns="run_id").sort_values(
-        _RUN_KEYS, kind="stable").reset_index(drop=True)
+    out = out.reset_index().drop(columns="run_id")
+    out = out[["economy", "scenario", *out.columns.drop(["economy", "scenario"])]]
+    return out.sort_values(_RUN_KEYS, kind="stable").reset_index(drop=True)
 
 
 def programme_effect(df: pd.DataFrame, counterfactual: str, confidence: float = 0.95,

@@ -1,108 +1,85 @@
-"""Scalar outcomes of a run, computed from its tidy results, per economy or aggregated.
+"""Scalar outcomes of a run for the sensitivity analysis: views of ``displacement_sim.outcomes``.
 
-Each outcome is a named function of one run's table restricted to the chosen economies. "all"
-aggregates economies by summing people (and money) before taking ratios, so large economies
-weigh more, as in a pooled labour market.
+Every outcome is declared once, in ``outcomes.RUN_OUTCOMES`` (and the cost-effectiveness
+ratios in ``outcomes.REFERENCE_RATIOS``), with the same name and definition as in the policy
+comparison. This module keeps the names the sensitivity workflow imports. "all" pools the
+economies of a run (``outcomes.monthly``): people and money are summed before ratios are
+taken, so large economies weigh more, as in a pooled labour market.
+
+Transitional: the former names of :data:`displacement_sim.outcomes.RENAMED` (e.g.
+``peak_unemployment_rate``) are still accepted here, and mean the current outcome (whose
+definition may have changed: the peak now leaves month 0 out). Validate outcome names with
+``outcomes.check_name``, which rejects them with "renamed to ...".
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
-import numpy as np
 import pandas as pd
 
-OUTCOME_COLUMNS: dict[str, tuple[str, ...]] = {
-    "peak_unemployment_rate": ("employed", "unemployed"),
-    "unemployment_rate_horizon": ("employed", "unemployed"),
-    "displaced_unemployment_months": ("displaced_unemployed",),
-    "reemployed_within_12m": ("cohort_12m_employed", "cohort_12m_size"),
-    "long_term_unemployment_share": ("long_term_unemployed_share", "unemployed"),
-    "programme_cost_usd": ("spending_total_usd",),
-    "displaced_reemployed": ("displaced_reemployed",),
-    "displaced_cumulative": ("displaced_cumulative",),
-}
-"""Outcomes and the metric columns each needs."""
+from displacement_sim.outcomes import (
+    REFERENCE_RATIOS,
+    RENAMED,
+    RUN_OUTCOMES,
+    ReferenceRatio,
+    View,
+    outcome_names,
+    resolve,
+)
 
-NEEDS_REFERENCE = {"cost_per_additional_reemployed": ("programme_cost_usd",
-                                                       "displaced_reemployed")}
-"""Outcomes that compare a run with its reference run (same seed, programme switched off)."""
+OUTCOME_COLUMNS = View(RUN_OUTCOMES, lambda o: o.columns)
+"""Outcome -> the results columns it needs (with the weights that pool it over economies)."""
 
-
-def _by_step(df: pd.DataFrame, cols: tuple[str, ...]) -> pd.DataFrame:
-    return df.groupby("step")[list(cols)].sum()
+OUTCOMES: View[Callable[[pd.DataFrame], float]] = View(RUN_OUTCOMES, lambda o: o.compute)
+"""Outcome -> its function of one run's table."""
 
 
-def _last(df: pd.DataFrame) -> pd.DataFrame:
-    return df[df["step"] == df["step"].max()]
+class _NeedsReference(View[tuple[str, str]]):
+    """Ratio -> ``(cost outcome, gain outcome)``, also under a former name (transitional)."""
+
+    def __init__(self) -> None:
+        super().__init__(REFERENCE_RATIOS, lambda r: (r.cost, r.gain),
+                         lambda r: r.gain_sign > 0)
+
+    def _ok(self, key: str) -> bool:
+        return super()._ok(RENAMED.get(key, key))
+
+    def __getitem__(self, key: str) -> tuple[str, str]:
+        return super().__getitem__(RENAMED.get(key, key))
+
+    def __iter__(self) -> Iterator[str]:
+        current = list(super().__iter__())
+        return iter([*current, *(old for old, new in RENAMED.items() if new in current)])
 
 
-def peak_unemployment_rate(df: pd.DataFrame) -> float:
-    """Highest monthly unemployment rate over the run."""
-    s = _by_step(df, ("employed", "unemployed"))
-    return float((s["unemployed"] / (s["employed"] + s["unemployed"])).max())
-
-
-def unemployment_rate_horizon(df: pd.DataFrame) -> float:
-    """Unemployment rate in the last month."""
-    s = _last(df)[["employed", "unemployed"]].sum()
-    return float(s["unemployed"] / (s["employed"] + s["unemployed"]))
-
-
-def displaced_unemployment_months(df: pd.DataFrame) -> float:
-    """Person-months that displaced workers spent unemployed."""
-    return float(df["displaced_unemployed"].sum())
-
-
-def reemployed_within_12m(df: pd.DataFrame) -> float:
-    """Share of displaced workers employed 12 months after displacement (last month)."""
-    last = _last(df)
-    size = last["cohort_12m_size"].to_numpy(float)
-    if size.sum() <= 0:
-        return float("nan")
-    return float(np.nansum(last["cohort_12m_employed"].to_numpy(float) * size) / size.sum())
-
-
-def long_term_unemployment_share(df: pd.DataFrame) -> float:
-    """Share of the unemployed unemployed for 12 months or more, in the last month."""
-    last = _last(df)
-    u = last["unemployed"].to_numpy(float)
-    return float(np.nansum(last["long_term_unemployed_share"].to_numpy(float) * u) / u.sum())
-
-
-def programme_cost_usd(df: pd.DataFrame) -> float:
-    """All programme spending over the run (USD)."""
-    return float(df["spending_total_usd"].sum())
-
-
-def displaced_reemployed(df: pd.DataFrame) -> float:
-    """Workers ever displaced who are employed in the last month."""
-    return float(_last(df)["displaced_reemployed"].sum())
-
-
-def displaced_cumulative(df: pd.DataFrame) -> float:
-    """Displacements over the run."""
-    return float(_last(df)["displaced_cumulative"].sum())
-
-
-OUTCOMES: dict[str, Callable[[pd.DataFrame], float]] = {
-    "peak_unemployment_rate": peak_unemployment_rate,
-    "unemployment_rate_horizon": unemployment_rate_horizon,
-    "displaced_unemployment_months": displaced_unemployment_months,
-    "reemployed_within_12m": reemployed_within_12m,
-    "long_term_unemployment_share": long_term_unemployment_share,
-    "programme_cost_usd": programme_cost_usd,
-    "displaced_reemployed": displaced_reemployed,
-    "displaced_cumulative": displaced_cumulative,
-}
+NEEDS_REFERENCE = _NeedsReference()
+"""Outcomes that compare a run with its reference run (same seed, programme switched off):
+ratio -> ``(cost, gain)``, for :func:`cost_per_additional` (ratios whose gain is an increase).
+``outcomes.REFERENCE_RATIOS`` holds every ratio, with ``ReferenceRatio.value`` for any
+direction."""
 
 
 def outcome(df: pd.DataFrame, name: str, economy: str = "all") -> float:
-    """One outcome of one run, for one economy or all."""
+    """One outcome of one run, for one economy or all (pooled).
+
+    Raises
+    ------
+    ValueError
+        For an unknown outcome, a ratio against a reference run (see :data:`NEEDS_REFERENCE`),
+        or an outcome that cannot be pooled over economies when ``economy = "all"`` covers
+        several.
+    """
+    name = resolve(name)
+    if name in REFERENCE_RATIOS:
+        r = REFERENCE_RATIOS[name]
+        raise ValueError(f"{name!r} compares a run with its reference run (same seed): compute "
+                         f"{r.cost!r} and {r.gain!r} for both and combine them with "
+                         f"outcomes.REFERENCE_RATIOS[{name!r}].value")
     d = df if economy == "all" else df[df["economy"] == economy]
     if d.empty:
         return float("nan")
-    return OUTCOMES[name](d)
+    return RUN_OUTCOMES[name].compute(d)
 
 
 def cost_per_additional(cost: float, cost_ref: float, gain: float, gain_ref: float) -> float:
@@ -118,9 +95,16 @@ def cost_per_additional(cost: float, cost_ref: float, gain: float, gain_ref: flo
 
 
 def needed_columns(names: list[str]) -> list[str]:
-    """Metric columns needed to compute the named outcomes."""
+    """Metric columns needed to compute the named outcomes (and ratios), with ``economy`` and
+    ``step``."""
     cols = {"economy", "step"}
     for n in names:
-        for base in NEEDS_REFERENCE.get(n, (n,)):
-            cols.update(OUTCOME_COLUMNS[base])
+        n = resolve(n)
+        ratio: ReferenceRatio | None = REFERENCE_RATIOS.get(n)
+        for base in (ratio.cost, ratio.gain) if ratio else (n,):
+            cols.update(RUN_OUTCOMES[base].columns)
     return sorted(cols)
+
+
+__all__ = ["NEEDS_REFERENCE", "OUTCOMES", "OUTCOME_COLUMNS", "cost_per_additional",
+           "needed_columns", "outcome", "outcome_names"]

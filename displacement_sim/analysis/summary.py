@@ -8,14 +8,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from displacement_sim.model.reporters import METRICS
+from displacement_sim.outcomes import INDICATORS
 
 GROUP_COLUMNS: tuple[str, ...] = ("scenario", "variant", "economy", "step", "year")
 
 
 def metric_columns(df: pd.DataFrame) -> list[str]:
-    """The metric columns present in a results table."""
-    return [c for c in METRICS if c in df.columns]
+    """The metric columns present in a results table (``outcomes.INDICATORS``, in order)."""
+    return [c for c in INDICATORS if c in df.columns]
 
 
 def summarize(df: pd.DataFrame, metrics: Sequence[str] | None = None,

@@ -1,9 +1,11 @@
 """Monthly indicators per economy, computed in one vectorised pass over the workers.
 
 All counts are in people (worker agents times the economy's ``workers_per_agent``); money in
-start-year USD per month (wages grow in real terms with the wage index). ``METRICS`` lists every
-indicator with its meaning; the DataCollector reads each as an attribute of the ``Economy``
-agents.
+start-year USD per month (wages grow in real terms with the wage index). The indicators are
+declared in ``displacement_sim.outcomes.INDICATORS`` (name, label, definition, unit, direction,
+how they pool over economies); this module computes them. ``METRICS`` maps each name to its
+definition, in the order of the results table's columns; the DataCollector reads each as an
+attribute of the ``Economy`` agents.
 
 How trainees are counted: they are in the labour force, neither employed nor unemployed.
 ``unemployment_rate`` leaves them out of numerator and denominator (a programme lowers it by
@@ -30,6 +32,7 @@ from displacement_sim.constants import (
 )
 from displacement_sim.model.kernels import demographic_counts
 from displacement_sim.model.workers import COHORT_MONTHS
+from displacement_sim.outcomes import AGE_LABELS, DEMAND_EFFECTS, INDICATORS
 
 if TYPE_CHECKING:
     from displacement_sim.model.model import DisplacementModel
@@ -46,106 +49,19 @@ FLOWS: tuple[str, ...] = (
 _AGENT_FLOWS = FLOWS[:16]
 CUMULATIVE: tuple[str, ...] = ("displaced", "training_completed", "training_started")
 
-DEMAND_EFFECTS: tuple[str, ...] = ("drivers", "displacement", "productivity", "reinstatement",
-                                   "absorption")
-"""Parts of the monthly change in labour demand (docs/ODD.md, "Labour demand")."""
-
 _NONE = np.zeros(0, np.int64)
 _N_STATUS = 5
 
 _COHORT_STATES = {"employed": EMPLOYED, "unemployed": UNEMPLOYED, "training": TRAINING,
                   "olf": OUT_OF_LABOUR_FORCE}
 
-_AGE_LABEL = {a: a.replace("-", "_").replace("+", "plus") for a in AGE_GROUPS}
+_AGE_LABEL = AGE_LABELS
 
-_EFFECT_TEXT = {
-    "drivers": "the drivers (labour force, output cycle, wages, structural change)",
-    "displacement": "automation's displacement effect (automated work; negative)",
-    "productivity": "automation's productivity effect (lower costs raise demand)",
-    "reinstatement": "the reinstatement effect (new tasks after automation)",
-    "absorption": "aggregate absorption (output returning to potential) of the net loss",
-}
+METRICS: dict[str, str] = {name: ind.definition for name, ind in INDICATORS.items()}
+"""Every reported indicator and its definition, from ``outcomes.INDICATORS`` (also the columns
+of the results table, in order)."""
 
-METRICS: dict[str, str] = {
-    "labour_force": "Employed, unemployed and in training (people)",
-    "employed": "Employed (people)",
-    "unemployed": "Unemployed and searching (people)",
-    "in_training": "In a training programme (people)",
-    "out_of_labour_force": "Working-age (15+) people outside the labour force (people)",
-    "population": "Working-age population, 15+ (people)",
-    "unemployment_rate": "Unemployed / (employed + unemployed); trainees are outside it",
-    "unemployment_rate_incl_training": "(Unemployed + trainees) / labour force",
-    "employment_rate": "Employed / labour force (trainees included in the labour force)",
-    "employment_to_population": "Employed / working-age population (15+)",
-    "participation_rate": "Labour force / working-age population (15+)",
-    **{f"{what}_{s}": f"{label}, {'women' if s == 'F' else 'men'}"
-       for s in SEXES for what, label in (
-           ("labour_force", "Labour force (people)"),
-           ("unemployment_rate", "Unemployment rate"),
-           ("employment_to_population", "Employed / working-age population"),
-           ("participation_rate", "Labour force / working-age population"))},
-    **{f"{what}_{_AGE_LABEL[a]}": f"{label}, aged {a}" for a in AGE_GROUPS
-       for what, label in (("labour_force", "Labour force (people)"),
-                           ("unemployment_rate", "Unemployment rate"),
-                           ("employment_rate", "Employed / labour force incl. trainees"))},
-    "unemployment_rate_urban": "Unemployment rate of urban workers",
-    "unemployment_rate_rural": "Unemployment rate of rural workers",
-    "long_term_unemployed_share": "Share of the unemployed unemployed for at least "
-                                  "labour_market.long_term_months (default 12)",
-    "median_unemployment_months": "Median months in the current unemployment spell",
-    **{f"employment_{s}": f"Employment in ISIC group {s} (people)" for s in SECTORS},
-    "vacancies": "Open vacancies (jobs)",
-    "labour_demand": "Labour demand: jobs filled and wanted (jobs)",
-    **{f"demand_{k}": f"Change in labour demand this month from {v} (jobs)"
-       for k, v in _EFFECT_TEXT.items()},
-    **{f"demand_{k}_{s}": f"Change in ISIC group {s}'s labour demand this month from "
-       f"{k} (jobs)" for k in DEMAND_EFFECTS for s in SECTORS},
-    "automated_share": "Share of the starting work automated so far",
-    "firms_adopted_share": "Share of firms that have adopted automation",
-    "cost_ratio": "Cost of automating over the wage cost of the work (median firm adopts at 1)",
-    "wage_index": "Real wage index (1 at the start): productivity trend times the wage curve",
-    "displaced": "Workers displaced by automation this month (people)",
-    "displaced_cumulative": "Displacements by automation since the start (people)",
-    "displaced_reemployed": "Workers ever displaced who are employed now (people)",
-    "displaced_reemployed_share": "Share of workers ever displaced who are employed now",
-    "displaced_unemployed": "Workers ever displaced who are unemployed now (people)",
-    "displaced_olf_share": "Share of workers ever displaced who are out of the labour force now",
-    "separations": "Ordinary separations this month (people)",
-    "hires": "Hires this month (people)",
-    "hires_displaced": "Hires of workers ever displaced this month (people)",
-    "training_slots": "Training places the capacity-building budget buys this month (people)",
-    "training_started": "Trainees enrolled this month (people)",
-    "training_started_cumulative": "Trainees enrolled since the start (people)",
-    "training_completed": "Trainees who completed this month (people)",
-    "training_completed_cumulative": "Trainees who completed since the start (people)",
-    "training_dropped": "Trainees who dropped out this month (people)",
-    "training_left_for_job": "Trainees who left training for a job this month (people)",
-    "centre_trainees": "Trainees enrolled at the regional centre this month (people)",
-    "exits": "People who left the labour force this month (people)",
-    "entries": "People who entered or re-entered the labour force this month (people)",
-    "exits_employed": "Employed people who left the labour force this month (people)",
-    "exits_searching": "Unemployed people who left the labour force this month (people)",
-    "exits_training": "Trainees who left the labour force this month (people)",
-    "population_joined": "People who joined the working-age population this month (people)",
-    "population_left": "People who left the working-age population this month (people)",
-    "mean_wage_usd": "Mean monthly wage of the employed (start-year USD)",
-    "displaced_income_loss_usd": "Wages lost this month by workers ever displaced, against "
-                                 "their wage before displacement at today's index (USD)",
-    "spending_training_usd": "Capacity-building spending this month (USD)",
-    "spending_benefits_usd": "Unemployment benefits paid this month (USD)",
-    "spending_subsidy_usd": "Hiring subsidies paid this month (USD)",
-    "centre_contribution_usd": "Contribution to the regional centre this month (USD)",
-    "spending_total_usd": "All programme spending this month (USD)",
-    **{f"cohort_{k}m_{name}": f"Of workers displaced at least {k} months ago, share {name} "
-       f"{k} months after displacement" for k in COHORT_MONTHS for name in _COHORT_STATES},
-    **{f"cohort_{k}m_size": f"Workers displaced at least {k} months ago (people)"
-       for k in COHORT_MONTHS},
-    **{f"trainee_{k}m_employed": f"Of workers whose training started exactly {k} months "
-       "before this month, share employed at the end of this month" for k in COHORT_MONTHS},
-    **{f"trainee_{k}m_size": f"Workers whose training started exactly {k} months before this "
-       "month (people)" for k in COHORT_MONTHS},
-}
-"""Every reported indicator and its meaning (also the columns of the results table)."""
+__all__ = ["CUMULATIVE", "DEMAND_EFFECTS", "FLOWS", "METRICS", "compute_metrics"]
 
 
 def _median_by_group(groups: np.ndarray, values: np.ndarray, n_groups: int,
@@ -291,7 +207,8 @@ def compute_metrics(model: DisplacementModel) -> dict[str, np.ndarray]:
         out[f"trainee_{m}m_size"] = size * W
         out[f"trainee_{m}m_employed"] = _ratio(
             np.bincount(t_e, weights=status[idx] == EMPLOYED, minlength=n_e), size)
-    missing = set(METRICS) - set(out)
-    if missing:  # pragma: no cover - guards the METRICS table against drift
-        raise RuntimeError(f"metrics not computed: {sorted(missing)}")
+    if out.keys() != METRICS.keys():  # pragma: no cover - guards the registry against drift
+        raise RuntimeError(f"indicators declared but not computed: "
+                           f"{sorted(set(METRICS) - set(out))}; computed but not declared in "
+                           f"outcomes.INDICATORS: {sorted(set(out) - set(METRICS))}")
     return out

@@ -16,8 +16,9 @@ network or any other file) and ``<name>.md`` with its figures as PNG files in
    effect over time;
 6. the method, with its limits.
 
-Every measure's name, label, unit and direction come from ``analysis.compare`` (``MEASURES``,
-``RATIOS``, ``PATH_METRICS``); this module names no measure itself.
+Every measure's name, label, unit, direction and definition come from the registry in
+``displacement_sim.outcomes`` (``RUN_OUTCOMES`` through ``analysis.compare.MEASURES``,
+``REFERENCE_RATIOS``, ``INDICATORS`` for the path metric); this module names no measure itself.
 """
 
 from __future__ import annotations
@@ -39,20 +40,19 @@ from displacement_sim.analysis.compare import (
     HEADLINE,
     HEADLINE_RATIO,
     MEASURES,
-    PATH_METRICS,
-    RATIOS,
     TRAINEES_COUNTED,
     Comparison,
 )
 from displacement_sim.config import Scenario
 from displacement_sim.constants import ECONOMY_NAMES
 from displacement_sim.files import atomic_write_bytes, atomic_write_text
+from displacement_sim.outcomes import INDICATORS, REFERENCE_RATIOS
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure as MplFigure
 
-    from displacement_sim.workflows.comparison import ComparisonFile
+    from displacement_sim.studies import ComparisonFile
 
 # ----------------------------------------------------------------------------- blocks
 
@@ -204,7 +204,15 @@ def _legend_below(fig: MplFigure, ax: Axes, ncol: int = 3) -> None:
 
 
 def _path_label(metric: str) -> str:
-    return PATH_METRICS[metric][0] if metric in PATH_METRICS else metric
+    return INDICATORS[metric].label if metric in INDICATORS else metric
+
+
+UNIT_TEXT: dict[str, str] = {"share": "%", "points": "percentage points"}
+"""How a table names a unit (others as they are: people, person-years, USD, ...)."""
+
+
+def _unit_text(unit: str) -> str:
+    return UNIT_TEXT.get(unit, unit)
 
 
 def figure_paths(df: pd.DataFrame, comparison: Comparison, economy: str,
@@ -236,11 +244,11 @@ def figure_cost(comparison: Comparison, economy: str, labels: Mapping[str, str])
 
     opts = [o for o in comparison.options if o != comparison.reference]
     fig, axes = plt.subplots(1, 2, figsize=(11, 0.45 * len(opts) + 1.8))
-    for ax, (ratio, (label, unit, _)) in zip(axes, RATIOS.items(), strict=True):
+    for ax, (ratio, r) in zip(axes, REFERENCE_RATIOS.items(), strict=True):
         plot_cost_effectiveness(comparison.cost_effectiveness, economy, ratio,
                                 list(comparison.options), dict(labels), ax=ax)
-        ax.set_title(label, fontsize=9)
-        ax.set_xlabel(unit, fontsize=8)
+        ax.set_title(r.label, fontsize=9)
+        ax.set_xlabel(r.unit, fontsize=8)
     axes[1].set_yticklabels([])
     fig.tight_layout()
     return _png(fig)
@@ -409,8 +417,8 @@ def _overview(c: _Context) -> list[Block]:
                 row[f"{MEASURES[m].label}: change"] = _diff_cell(diffs.loc[key]) \
                     if key in diffs.index else "n/a"
             key = (e, o, HEADLINE_RATIO)
-            row[RATIOS[HEADLINE_RATIO][0]] = fmt_ratio(ce.loc[key]) if key in ce.index \
-                else "n/a"
+            row[REFERENCE_RATIOS[HEADLINE_RATIO].label] = fmt_ratio(ce.loc[key]) \
+                if key in ce.index else "n/a"
             rows.append(row)
     return [Heading(2, "Overview"), Table(pd.DataFrame(rows),
             f"Each option against {c.ref}, per economy. Changes are means of {c.pairs} "
@@ -431,8 +439,7 @@ def _economy_table(c: _Context, e: str) -> Table:
     ref_col = f"{c.ref} (reference): level"
     rows = []
     for m in MEASURES.values():
-        unit = {"share": "%", "points": "percentage points"}.get(m.unit, m.unit)
-        row = {"Outcome": f"{m.label} ({unit}; {m.better} is better)"}
+        row = {"Outcome": f"{m.label} ({_unit_text(m.unit)}; {m.better} is better)"}
         first = d.loc[(m.name, c.others[0])] if (m.name, c.others[0]) in d.index else None
         row[ref_col] = fmt_level(first["mean_reference"], m.unit) if first is not None \
             else "n/a"
@@ -440,8 +447,8 @@ def _economy_table(c: _Context, e: str) -> Table:
             row[c.labels[o]] = _diff_cell(d.loc[(m.name, o)]) if (m.name, o) in d.index \
                 else "n/a"
         rows.append(row)
-    for ratio, (label, unit, _) in RATIOS.items():
-        row = {"Outcome": f"{label} ({unit})", ref_col: "-"}
+    for ratio, r in REFERENCE_RATIOS.items():
+        row = {"Outcome": f"{r.label} ({r.unit})", ref_col: "-"}
         for o in c.others:
             row[c.labels[o]] = fmt_ratio(ce.loc[(ratio, o)])
         rows.append(row)
@@ -476,7 +483,17 @@ def _economy(c: _Context, e: str) -> list[Block]:
     n = c.pairs
     metric = c.comparison.path_metric
     path_label = _path_label(metric)
-    better = PATH_METRICS[metric][1] if metric in PATH_METRICS else "lower"
+    indicator = INDICATORS.get(metric)
+    better = indicator.better if indicator is not None else None
+    if better is None:
+        direction = ""
+    else:
+        direction = f"{'Above' if better == 'higher' else 'Below'} zero is better than the " \
+                    "reference. "
+    unit = indicator.unit if indicator is not None else ""
+    level_unit = f", in {_unit_text(unit)}" if unit else ""
+    diff_unit = "percentage points" if unit == "share" else (unit or "its unit")
+    meaning = f" ({indicator.definition.replace('**', '')})" if indicator is not None else ""
     return [
         Heading(2, name),
         Heading(3, f"Outcomes against {c.ref}"),
@@ -484,14 +501,12 @@ def _economy(c: _Context, e: str) -> list[Block]:
         Heading(3, f"{path_label} over time"),
         Figure(f"{e}_{metric}", figure_paths(c.df, c.comparison, e, c.labels),
                f"{name}: {path_label.lower()} by option, and difference from {c.ref}",
-               f"Left: the {path_label.lower()} under each option, in % of the labour force "
-               "(trainees counted in it): the "
+               f"Left: the {path_label.lower()}{meaning} under each option{level_unit}: the "
                f"mean of {n} runs (line) and the range of the middle 90% of runs (shaded); "
                f"{c.ref}, the reference, is the thick line. Right: each option minus the "
-               f"reference, month by month, in percentage points. The shaded band is the {lvl} "
+               f"reference, month by month, in {diff_unit}. The shaded band is the {lvl} "
                f"confidence interval of the paired difference across {n} replicate pairs. "
-               f"{'Above' if better == 'higher' else 'Below'} zero is better than the "
-               "reference. Trainees are in the labour force and neither employed nor "
+               f"{direction}Trainees are in the labour force and neither employed nor "
                "unemployed."),
         Heading(3, "Cost-effectiveness"),
         Figure(f"{e}_cost", figure_cost(c.comparison, e, c.labels),
@@ -522,6 +537,12 @@ def _economy(c: _Context, e: str) -> list[Block]:
     ]
 
 
+def _sentence(text: str) -> str:
+    """A definition as a sentence: capitalised, ending with a full stop."""
+    text = text.strip()
+    return (text[:1].upper() + text[1:]).rstrip(".") + "."
+
+
 def _method(c: _Context) -> list[Block]:
     lvl = c.level
     q = 1.0 - (1.0 - c.comparison.confidence) / 2.0
@@ -543,23 +564,9 @@ def _method(c: _Context) -> list[Block]:
             "'Better in' is the share of pairs in which the option did strictly better, in "
             "the direction stated for each outcome (ties count as not better)."),
         Para(
-            "**Outcomes.** Employment rate: employed / labour force, where the labour force "
-            "counts the employed, the unemployed and people in a training programme; at the "
-            "horizon and as the mean over the months of the run. Share unemployed or in "
-            "training: (unemployed + trainees) / labour force; at the horizon and its monthly "
-            "peak. Neither can be improved by enrolling people in training. Unemployment rate "
-            "(trainees not counted): unemployed / (employed + unemployed), trainees left out "
-            "of both, so enrolling unemployed people lowers it; at the horizon and its monthly "
-            "peak. "
-            "Long-term unemployed: spells of 12 months or more. Re-employed 12 and 24 months "
-            "after displacement: the share of displaced workers in work exactly that many "
-            "months after their displacement, pooled over every displacement early enough to "
-            "be observed. Income lost by displaced workers: wage before displacement minus "
-            "current income (wage, or benefit while entitled), summed over workers and months. "
-            "Programme cost: training, benefits, hiring subsidies and contributions to the "
-            "regional centre. Urban-rural gap: the absolute difference between the rural and "
-            "the urban unemployment rates (trainees not counted). docs/outputs.md defines "
-            "every indicator."),
+            "**Outcomes.** "
+            + " ".join(f"{m.label}: {_sentence(m.definition)}" for m in MEASURES.values())
+            + " docs/outputs.md defines every indicator and outcome."),
         Para(
             "**Cost-effectiveness.** Extra cost = the option's programme cost minus the "
             "reference's, over the run. Cost per additional worker re-employed = extra cost / "

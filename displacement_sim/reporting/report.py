@@ -11,18 +11,30 @@ import pandas as pd
 from displacement_sim.analysis.summary import horizon, summarize
 from displacement_sim.constants import ECONOMY_NAMES
 from displacement_sim.files import atomic_write_bytes, atomic_write_text
+from displacement_sim.outcomes import INDICATORS, TRAINEES_COUNTED
+
+HEADLINE_INDICATORS: tuple[str, ...] = (
+    "employment_rate", "unemployment_rate_incl_training", "unemployment_rate", "automated_share",
+    "displaced_cumulative", "displaced_reemployed_share", "cohort_12m_employed",
+    "long_term_unemployed_share", "training_completed_cumulative",
+)
+"""The monthly indicators of ``summary.md`` and ``summary.csv``, at the horizon."""
+
+UNIT_FORMAT: dict[str, tuple[float, str]] = {
+    "share": (100.0, "{:.1f}%"),
+    "people": (1e-3, "{:,.0f}k"),
+    "jobs": (1e-3, "{:,.0f}k"),
+    "USD per month": (1e-6, "{:,.1f} million USD"),
+    "months": (1.0, "{:.1f} months"),
+    "index": (1.0, "{:.3f}"),
+    "ratio": (1.0, "{:.2f}"),
+}
+"""How ``summary.md`` shows a value of each indicator unit: scale, then format."""
 
 HEADLINE: dict[str, tuple[str, float, str]] = {
-    "employment_rate": ("Employment rate (trainees in the labour force)", 100.0, "{:.1f}%"),
-    "unemployment_rate_incl_training": ("Unemployed or in training", 100.0, "{:.1f}%"),
-    "unemployment_rate": ("Unemployment rate", 100.0, "{:.1f}%"),
-    "automated_share": ("Work automated", 100.0, "{:.1f}%"),
-    "displaced_cumulative": ("Displaced (cumulative)", 1e-3, "{:,.0f}k"),
-    "displaced_reemployed_share": ("Displaced now employed", 100.0, "{:.0f}%"),
-    "cohort_12m_employed": ("Employed 12 months after displacement", 100.0, "{:.0f}%"),
-    "long_term_unemployed_share": ("Long-term share of unemployed", 100.0, "{:.0f}%"),
-    "training_completed_cumulative": ("Completed training (cumulative)", 1e-3, "{:,.0f}k"),
-}
+    name: (INDICATORS[name].label, *UNIT_FORMAT[INDICATORS[name].unit])
+    for name in HEADLINE_INDICATORS}
+"""Headline indicator -> label (``outcomes.INDICATORS``), scale and format (by its unit)."""
 
 
 def headline_table(df: pd.DataFrame) -> pd.DataFrame:
@@ -52,16 +64,15 @@ def write_run_summary(df: pd.DataFrame, root: str | Path) -> Path:
     pretty = pd.DataFrame({
         "Scenario": table["scenario"],
         "Economy": table["economy"].map(ECONOMY_NAMES),
-        "Unemployment at start": (100 * table["unemployment_rate_start"]).map("{:.1f}%".format),
+        f"{INDICATORS['unemployment_rate'].label} at the start":
+            (100 * table["unemployment_rate_start"]).map("{:.1f}%".format),
     })
     for metric, (label, scale, fmt) in HEADLINE.items():
         pretty[label] = (table[metric] * scale).map(
             lambda v, f=fmt: "n/a" if pd.isna(v) else f.format(v))
     text = (f"# Results after {years} years (mean of {runs} runs)\n\n"
             f"{_frame_to_markdown(pretty)}\n\n"
-            "Trainees count in the labour force and are neither employed nor unemployed: the "
-            "employment rate and the share unemployed or in training cannot be improved by "
-            "enrolling people; the unemployment rate leaves trainees out.\n\n"
+            f"{TRAINEES_COUNTED}\n\n"
             "Figures are in `figures/`; every run's monthly indicators are in `parts/` "
             "(Parquet), described in docs/outputs.md.\n")
     path = root / "summary.md"
@@ -89,7 +100,7 @@ def write_summaries(df: pd.DataFrame, root: str | Path,
             if metrics is not None and metric not in metrics:
                 continue
             fig = figure_unemployment(d, metric)
-            fig.suptitle(f"{scenario}: {metric.replace('_', ' ')} (mean, 5-95% range)")
+            fig.suptitle(f"{scenario}: {INDICATORS[metric].label} (mean, 5-95% range)")
             paths.append(save_png(
                 fig, out / f"fan_{i:03d}_{str(scenario).split('|')[0]}_{metric}.png", dpi=100))
     return paths

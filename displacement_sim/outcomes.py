@@ -60,7 +60,7 @@ Reduction = Literal["horizon", "peak", "mean", "total"]
 
 COHORT_MONTHS: tuple[int, ...] = (6, 12, 24, 36)
 """Months after displacement (or the start of training) at which cohorts are observed; the
-model's ``workers.COHORT_MONTHS`` must be the same (tested)."""
+model's ``workers.COHORT_MONTHS`` is this one."""
 
 DEMAND_EFFECTS: tuple[str, ...] = ("drivers", "displacement", "productivity", "reinstatement",
                                    "absorption")

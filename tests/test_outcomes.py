@@ -119,10 +119,10 @@ def test_sensitivity_and_comparison_compute_the_same_numbers(run):
     for economy in ("VNM", "SGP"):
         for name in RUN_OUTCOMES:
             assert _same(outputs.outcome(run, name, economy), table.loc[economy, name]), name
-        # The former sensitivity names mean the same outcomes now.
+        # The former sensitivity names are refused, saying what they became.
         for old, new in RENAMED.items():
-            if new in RUN_OUTCOMES:
-                assert _same(outputs.outcome(run, old, economy), table.loc[economy, new]), old
+            with pytest.raises(ValueError, match=f"renamed to '{new}'"):
+                outputs.outcome(run, old, economy)
     assert np.isfinite(table["unemployment_rate_peak"]).all()
     assert np.isfinite(table["reemployed_12m"]).any()
 
@@ -157,13 +157,11 @@ def test_a_ratio_without_weights_cannot_be_pooled(run):
 
 def test_reference_ratios_follow_the_direction_of_their_gain():
     reemp = REFERENCE_RATIOS["cost_per_reemployed_usd"]
-    assert reemp.value(3e6, 1e6, 1_500, 1_000) == outputs.cost_per_additional(
-        3e6, 1e6, 1_500, 1_000) == 4000.0
+    assert reemp.value(3e6, 1e6, 1_500, 1_000) == 4000.0
     ltu = REFERENCE_RATIOS["cost_per_ltu_year_avoided_usd"]
     assert ltu.value(3e6, 1e6, 800.0, 1000.0) == 10_000.0  # 200 person-years fewer
     assert np.isnan(ltu.value(3e6, 1e6, 1200.0, 1000.0))
-    assert outputs.NEEDS_REFERENCE["cost_per_additional_reemployed"] == (
-        "programme_cost_usd", "displaced_reemployed")
+    assert (reemp.cost, reemp.gain) == ("programme_cost_usd", "displaced_reemployed")
     with pytest.raises(ValueError, match="reference run"):
         outputs.outcome(pd.DataFrame({"economy": ["VNM"], "step": [1]}),
                         "cost_per_reemployed_usd")

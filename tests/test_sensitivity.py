@@ -26,7 +26,7 @@ def _ishigami_spec(method="sobol", n=1024, seed=0, **kw):
     return AnalysisFile.model_validate({
         "name": "ishigami", "base": "baseline", "method": method, "n": n, "seed": seed,
         "replicates": 1, "factor": factors,
-        "output": [{"name": "y", "outcome": "peak_unemployment_rate"}], **kw})
+        "output": [{"name": "y", "outcome": "unemployment_rate_peak"}], **kw})
 
 
 def ishigami_evaluator(spec, sample):
@@ -124,7 +124,7 @@ def test_bad_analysis_file_names_file_and_key(tmp_path):
     bad.write_text('name = "x"\nbase = "baseline"\nmethdo = "sobol"\n'
                    '[[factor]]\nname="a"\npath="p"\nbounds=[0,1]\n'
                    '[[factor]]\nname="b"\npath="q"\nbounds=[0,1]\n'
-                   '[[output]]\nname="o"\noutcome="peak_unemployment_rate"\n')
+                   '[[output]]\nname="o"\noutcome="unemployment_rate_peak"\n')
     with pytest.raises(ScenarioError, match=r"bad\.toml.*methdo"):
         load_analysis(bad)
 

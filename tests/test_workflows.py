@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from displacement_sim import api
-from displacement_sim.analysis.outputs import NEEDS_REFERENCE
 from displacement_sim.errors import ScenarioError
+from displacement_sim.outcomes import REFERENCE_RATIOS
 from displacement_sim.scenarios import SCENARIO_DIR, load_scenario
 from displacement_sim.workflows.batch import run_scenario
 from displacement_sim.workflows.execute import check_unique
@@ -50,7 +50,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
         f'name = "c"\neconomies = ["VNM"]\nyears = 1\nreplicates = 2\nseed = {SEED}\n'
         'reference = "a"\n[options.a]\nscenario = "tiny.toml"\n'
         '[options.b]\nscenario = "tiny.toml"\nlabel = "the same scenario again"\n')
-    outcome = next(iter(NEEDS_REFERENCE))
+    outcome = next(iter(REFERENCE_RATIOS))
     (root / "sa.toml").write_text(
         f'name = "s"\nbase = "tiny.toml"\nmethod = "sobol"\nn = 4\nreplicates = 2\n'
         f'seed = {SEED}\n'

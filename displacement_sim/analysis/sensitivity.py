@@ -40,7 +40,7 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 from SALib.analyze import delta as delta_analyze
 from SALib.analyze import fast as fast_analyze
 from SALib.analyze import morris as morris_analyze
@@ -51,9 +51,6 @@ from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
 from displacement_sim.analysis.factors import salib_problem
-from displacement_sim.analysis.outputs import (
-    NEEDS_REFERENCE,
-)
 from displacement_sim.config import (
     ISO3,
     MinAgents,
@@ -64,16 +61,15 @@ from displacement_sim.config import (
     WorkersPerAgent,
     Years,
 )
+from displacement_sim.outcomes import REFERENCE_RATIOS, RUN_OUTCOMES, check_name
 from displacement_sim.scenarios import load_validated
 from displacement_sim.seeding import tool_seed
 from displacement_sim.studies import Factor
 
 Method = Literal["sobol", "morris", "fast", "pawn", "delta"]
-Outcome = Literal[
-    "peak_unemployment_rate", "unemployment_rate_horizon", "displaced_unemployment_months",
-    "reemployed_within_12m", "long_term_unemployment_share", "programme_cost_usd",
-    "displaced_reemployed", "displaced_cumulative", "cost_per_additional_reemployed",
-]
+Outcome = Annotated[str, AfterValidator(check_name)]
+"""A run outcome or a ratio against a reference run, by its one name
+(:func:`displacement_sim.outcomes.outcome_names`)."""
 
 
 class OutputSpec(Strict):
@@ -82,6 +78,15 @@ class OutputSpec(Strict):
     name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_]+$")]
     outcome: Outcome
     economy: ISO3 | Literal["all"] = "all"
+    """One economy, or ``all`` pooled (people and money summed before ratios are taken)."""
+
+    @model_validator(mode="after")
+    def _pools(self) -> OutputSpec:
+        base = REFERENCE_RATIOS[self.outcome].gain if self.outcome in REFERENCE_RATIOS \
+            else self.outcome
+        if self.economy == "all" and not RUN_OUTCOMES[base].pools:
+            raise ValueError(f"{self.outcome!r} is defined per economy only: set 'economy'")
+        return self
 
 
 class AnalysisFile(Strict):
@@ -130,7 +135,7 @@ class AnalysisFile(Strict):
     @property
     def needs_reference(self) -> bool:
         """Whether an outcome compares with a reference run."""
-        return any(o.outcome in NEEDS_REFERENCE for o in self.output)
+        return any(o.outcome in REFERENCE_RATIOS for o in self.output)
 
 
 def load_analysis(path: str | Path) -> tuple[AnalysisFile, Path]:

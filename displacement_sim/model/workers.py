@@ -7,12 +7,12 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from displacement_sim.constants import EMPLOYED
+from displacement_sim.outcomes import COHORT_MONTHS
 
 NEVER = np.int16(-1)
 """Month value for 'never' (never displaced, never trained)."""
 
-COHORT_MONTHS: tuple[int, ...] = (6, 12, 24, 36)
-"""Months after displacement at which each displaced worker's status is recorded."""
+__all__ = ["COHORT_MONTHS", "NEVER", "Workers"]
 
 
 @dataclass

@@ -7,6 +7,7 @@ analysis resumes; :mod:`displacement_sim.reporting.sensitivity` writes its table
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +15,7 @@ import numpy as np
 import pandas as pd
 
 from displacement_sim.analysis.factors import row_updates, scale_sample
-from displacement_sim.analysis.outputs import (
-    NEEDS_REFERENCE,
-    cost_per_additional,
-    needed_columns,
-    outcome,
-)
+from displacement_sim.analysis.outputs import needed_columns, outcome
 from displacement_sim.analysis.sensitivity import (
     AnalysisFile,
     Evaluator,
@@ -29,16 +25,22 @@ from displacement_sim.analysis.sensitivity import (
     load_analysis,
 )
 from displacement_sim.errors import ScenarioError
+from displacement_sim.outcomes import REFERENCE_RATIOS
 from displacement_sim.resources import output_dir
-from displacement_sim.scenarios import load_scenario, with_updates
+from displacement_sim.scenarios import load_scenario, with_overrides, with_updates
 from displacement_sim.workflows.execute import execute, open_store
 from displacement_sim.workflows.executors import ExecutorLike
 from displacement_sim.workflows.runs import make_specs
 
 
 def model_evaluator(out: Path, executor: ExecutorLike = None, force: bool = False,
-                    progress: bool = True, base_dir: Path | None = None) -> Evaluator:
-    """An evaluator that runs the model through :func:`execute` into ``out/runs``."""
+                    progress: bool = True, base_dir: Path | None = None,
+                    updates: Mapping[str, Any] | None = None) -> Evaluator:
+    """An evaluator that runs the model through :func:`execute` into ``out/runs``.
+
+    ``updates`` (dotted config paths, as ``--set`` gives them) change the base scenario; the
+    factors are sampled on top of them.
+    """
 
     def evaluate(spec: AnalysisFile, sample: np.ndarray) -> dict[str, np.ndarray]:
         base_ref = spec.base
@@ -49,6 +51,8 @@ def model_evaluator(out: Path, executor: ExecutorLike = None, force: bool = Fals
                      "workers_per_agent": spec.workers_per_agent,
                      "min_agents_per_economy": spec.min_agents_per_economy}
         base = load_scenario(base_ref, **overrides)
+        if updates:
+            base = with_updates(base, dict(updates), "--set")
         point_runs: list[list[str]] = []
         ref_runs: list[list[str]] = []
         specs: dict[str, Any] = {}
@@ -66,16 +70,19 @@ def model_evaluator(out: Path, executor: ExecutorLike = None, force: bool = Fals
                 ref_runs.append([r.run_id for r in rruns])
                 specs.update({r.run_id: r for r in rruns})
         unique = list(specs.values())
-        store = open_store(spec.name, unique, spec.seed, spec.model_dump(mode="json"),
-                           out / "runs", force)
+        definition = spec.model_dump(mode="json")
+        if updates:
+            definition["updates"] = dict(updates)
+        store = open_store(spec.name, unique, spec.seed, definition, out / "runs", force)
         summary = execute(unique, store, executor, progress=progress, desc=spec.name)
         if summary["failed"]:
             failed = store.failed()
             raise ScenarioError(f"{len(failed)} model runs failed, e.g. "
                                 f"{next(iter(failed.items()))}; see {store.errors}")
-        base_outcomes = sorted({o.outcome for o in spec.output} - set(NEEDS_REFERENCE)
-                               | {b for o in spec.output for b in NEEDS_REFERENCE.get(
-                                   o.outcome, ())})
+        ratios = {o.outcome: REFERENCE_RATIOS[o.outcome] for o in spec.output
+                  if o.outcome in REFERENCE_RATIOS}
+        base_outcomes = sorted({o.outcome for o in spec.output} - set(ratios)
+                               | {n for r in ratios.values() for n in (r.cost, r.gain)})
         cols = needed_columns([o.outcome for o in spec.output])
         cache: dict[str, dict[tuple[str, str], float]] = {}
         economies = {o.economy for o in spec.output}
@@ -88,10 +95,11 @@ def model_evaluator(out: Path, executor: ExecutorLike = None, force: bool = Fals
             vals = np.empty((len(sample), spec.replicates))
             for i, ids in enumerate(point_runs):
                 for r, rid in enumerate(ids):
-                    if o.outcome in NEEDS_REFERENCE:
-                        cost_n, gain_n = NEEDS_REFERENCE[o.outcome]
+                    if o.outcome in ratios:
+                        ratio = ratios[o.outcome]
+                        cost_n, gain_n = ratio.cost, ratio.gain
                         ref = ref_runs[i][r]
-                        vals[i, r] = cost_per_additional(
+                        vals[i, r] = ratio.value(
                             cache[rid][(cost_n, o.economy)], cache[ref][(cost_n, o.economy)],
                             cache[rid][(gain_n, o.economy)], cache[ref][(gain_n, o.economy)])
                     else:
@@ -104,7 +112,9 @@ def model_evaluator(out: Path, executor: ExecutorLike = None, force: bool = Fals
 
 def run_sensitivity(spec: AnalysisFile | str | Path, out: str | Path | None = None,
                     evaluator: Evaluator | None = None, executor: ExecutorLike = None,
-                    force: bool = False, progress: bool = True) -> SensitivityResult:
+                    force: bool = False, progress: bool = True, *,
+                    overrides: Mapping[str, Any] | None = None,
+                    updates: Mapping[str, Any] | None = None) -> SensitivityResult:
     """Sample, evaluate (resumably, on any executor) and analyse a sensitivity analysis.
 
     :func:`displacement_sim.api.sensitivity` calls this and writes the tables, plots and
@@ -125,6 +135,12 @@ def run_sensitivity(spec: AnalysisFile | str | Path, out: str | Path | None = No
         Replace the stored runs of a different analysis in ``out``.
     progress : bool
         Show a progress bar.
+    overrides : mapping, optional
+        Top-level keys of the analysis file to replace (``n``, ``replicates``, ``seed``,
+        ``years``, ...), validated like the file; ``None`` values are ignored.
+    updates : mapping, optional
+        Dotted config paths and values (``--set``) applied to the base scenario, validated
+        like a scenario file; the factors are sampled on top of them.
 
     Returns
     -------
@@ -132,12 +148,15 @@ def run_sensitivity(spec: AnalysisFile | str | Path, out: str | Path | None = No
         The sample, the outcomes and the tables of indices.
     """
     base_dir = None
+    source = spec.name if isinstance(spec, AnalysisFile) else str(spec)
     if not isinstance(spec, AnalysisFile):
         spec, path = load_analysis(spec)
         base_dir = path.parent
+    if overrides:
+        spec = with_overrides(spec, overrides, f"{source} (with options)")
     out = Path(out) if out is not None else output_dir() / spec.name
     unit = draw_sample(spec)
     sample = scale_sample(spec.factor, unit)
     if evaluator is None:
-        evaluator = model_evaluator(out, executor, force, progress, base_dir)
+        evaluator = model_evaluator(out, executor, force, progress, base_dir, updates)
     return analyse_outcomes(spec, unit, sample, evaluator(spec, sample))

@@ -16,6 +16,7 @@ or ``None`` (local processes, one per core). What the caller hands in stays open
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,16 +26,18 @@ import pandas as pd
 
 from displacement_sim.analysis.history import annual_model_path, history_fit
 from displacement_sim.analysis.sensitivity import AnalysisFile, SensitivityResult
+from displacement_sim.analysis.summary import metric_columns
 from displacement_sim.config import Scenario
 from displacement_sim.constants import LATEST_OBSERVED_YEAR
 from displacement_sim.data import load_series
+from displacement_sim.errors import DisplacementSimError
 from displacement_sim.model.inputs import check_drivers
 from displacement_sim.reporting.comparison_report import write_report
 from displacement_sim.reporting.plots import save_run_figures
 from displacement_sim.reporting.report import write_history_fit, write_run_summary, write_summaries
 from displacement_sim.reporting.sensitivity import write_sensitivity
 from displacement_sim.resources import output_dir
-from displacement_sim.scenarios import load_scenario
+from displacement_sim.scenarios import load_scenario, with_updates
 from displacement_sim.studies import ComparisonFile
 from displacement_sim.workflows.batch import run_batch, run_scenario
 from displacement_sim.workflows.calibration import Calibrator
@@ -59,7 +62,8 @@ class RunResult:
 
 def run(scenario: Scenario | str | Path, out: str | Path | None = None,
         executor: ExecutorLike = None, *, force: bool = False, progress: bool = True,
-        figures: bool = True, command: str | None = None, **overrides: Any) -> RunResult:
+        figures: bool = True, command: str | None = None,
+        updates: Mapping[str, Any] | None = None, **overrides: Any) -> RunResult:
     """Run the replicates of one scenario; write its summary, figures and history fit.
 
     Parameters
@@ -78,8 +82,12 @@ def run(scenario: Scenario | str | Path, out: str | Path | None = None,
         Write the figures (``<out>/figures``).
     command : str, optional
         The command quoted in ``history.md``.
+    updates : mapping, optional
+        Dotted config paths and values (``--set``), applied after ``overrides`` and validated
+        like a scenario file (:func:`displacement_sim.scenarios.with_updates`).
     **overrides
-        Top-level settings of a scenario file to replace (``seed``, ``years``, ...).
+        Top-level settings of a scenario file to replace (``seed``, ``years``, ...); ``None``
+        values are ignored.
 
     Returns
     -------
@@ -90,6 +98,11 @@ def run(scenario: Scenario | str | Path, out: str | Path | None = None,
         scenario = load_scenario(scenario, **overrides)
     else:
         source = scenario.name
+        values = {k: v for k, v in overrides.items() if v is not None}
+        if values:
+            scenario = with_updates(scenario, values, source)
+    if updates:
+        scenario = with_updates(scenario, dict(updates), "--set")
     check_drivers(scenario, source)
     store, runs = run_scenario(scenario, out=out, executor=executor, force=force,
                                progress=progress)
@@ -123,21 +136,44 @@ def write_history(df: pd.DataFrame, scenario: Scenario, root: Path,
 
 
 def batch(file: str | Path, out: str | Path | None = None, executor: ExecutorLike = None,
-          *, force: bool = False, progress: bool = True) -> tuple[ResultsStore, dict[str, int]]:
-    """Run or resume a batch file (:func:`displacement_sim.workflows.batch.run_batch`)."""
-    return run_batch(file, out=out, executor=executor, force=force, progress=progress)
+          *, force: bool = False, progress: bool = True,
+          overrides: Mapping[str, Any] | None = None, updates: Mapping[str, Any] | None = None
+          ) -> tuple[ResultsStore, dict[str, int]]:
+    """Run or resume a batch file (:func:`displacement_sim.workflows.batch.run_batch`).
+
+    ``overrides`` replace top-level keys of the file (``seed``); ``updates`` (``--set``) change
+    every scenario of the batch, under its sweeps.
+    """
+    return run_batch(file, out=out, executor=executor, force=force, progress=progress,
+                     overrides=overrides, updates=updates)
 
 
 def summarize(results: str | Path, metrics: Sequence[str] | None = None) -> list[Path]:
-    """Summaries and fan charts of a results folder; returns the files written."""
-    return write_summaries(read_results(results), results, metrics)
+    """Summaries and fan charts of a results folder; returns the files written.
+
+    Raises
+    ------
+    DisplacementSimError
+        If a metric is not among the folder's metrics (the message lists them).
+    """
+    df = read_results(results)
+    if metrics is not None:
+        known = metric_columns(df)
+        unknown = [m for m in metrics if m not in known]
+        if unknown or not metrics:
+            close = difflib.get_close_matches(unknown[0], known, n=1) if unknown else []
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            what = f"unknown metric {unknown[0]!r}{hint}" if unknown else "no metric given"
+            raise DisplacementSimError(f"--metrics: {what} (metrics of {results}: "
+                                       f"{', '.join(known)})")
+    return write_summaries(df, results, metrics)
 
 
 def compare(file: str | Path | ComparisonFile, out: str | Path | None = None,
             executor: ExecutorLike = None, *, force: bool = False, progress: bool = True,
-            overrides: Mapping[str, Any] | None = None, report_dir: str | Path | None = None,
-            base_dir: str | Path | None = None, command: str | None = None
-            ) -> ComparisonResult:
+            overrides: Mapping[str, Any] | None = None, updates: Mapping[str, Any] | None = None,
+            report_dir: str | Path | None = None, base_dir: str | Path | None = None,
+            command: str | None = None) -> ComparisonResult:
     """Run (or resume) a comparison, write its tables and its HTML and Markdown report.
 
     Parameters are those of :func:`displacement_sim.workflows.comparison.run_comparison`,
@@ -145,7 +181,7 @@ def compare(file: str | Path | ComparisonFile, out: str | Path | None = None,
     report's header.
     """
     result = run_comparison(file, out=out, executor=executor, force=force, progress=progress,
-                            overrides=overrides, base_dir=base_dir)
+                            overrides=overrides, updates=updates, base_dir=base_dir)
     folder = Path(report_dir) if report_dir is not None else result.store.root / "report"
     report = write_report(result.comparison, result.results, result.file, result.scenarios,
                           folder, command=command)
@@ -154,14 +190,17 @@ def compare(file: str | Path | ComparisonFile, out: str | Path | None = None,
 
 def sensitivity(spec: AnalysisFile | str | Path, out: str | Path | None = None,
                 executor: ExecutorLike = None, *, force: bool = False, progress: bool = True,
-                evaluator: Any = None) -> SensitivityResult:
+                evaluator: Any = None, overrides: Mapping[str, Any] | None = None,
+                updates: Mapping[str, Any] | None = None) -> SensitivityResult:
     """Sample, run, analyse and write a sensitivity analysis (tables, plots, summary).
 
-    ``evaluator`` replaces the model (tests use the Ishigami function); see
-    :func:`displacement_sim.workflows.sensitivity.run_sensitivity`.
+    ``evaluator`` replaces the model (tests use the Ishigami function); ``overrides`` replace
+    top-level keys of the file (``n``, ``seed``, ...) and ``updates`` (``--set``) change the
+    base scenario; see :func:`displacement_sim.workflows.sensitivity.run_sensitivity`.
     """
     result = run_sensitivity(spec, out=out, evaluator=evaluator, executor=executor,
-                             force=force, progress=progress)
+                             force=force, progress=progress, overrides=overrides,
+                             updates=updates)
     write_sensitivity(result, Path(out) if out is not None else output_dir() / result.spec.name)
     return result
 
@@ -169,10 +208,12 @@ def sensitivity(spec: AnalysisFile | str | Path, out: str | Path | None = None,
 def calibrate(config: Any, economies: Sequence[str] | None = None,
               train_until: int | None = None, out: str | Path | None = None,
               executor: ExecutorLike = None, *, progress: bool = True,
-              update_shipped: bool = False) -> dict[str, Calibrator]:
+              update_shipped: bool = False, seed: int | None = None,
+              updates: Mapping[str, Any] | None = None) -> dict[str, Calibrator]:
     """Calibrate economies (:func:`displacement_sim.workflows.calibration.calibrate`)."""
     return _calibrate(config, economies, train_until, out=out, executor=executor,
-                      progress=progress, update_shipped=update_shipped)
+                      progress=progress, update_shipped=update_shipped, seed=seed,
+                      updates=updates)
 
 
 __all__ = ["RunResult", "batch", "calibrate", "compare", "run", "sensitivity", "summarize",

@@ -1,32 +1,106 @@
-"""Command line: parse, delegate to the Python API, report errors in one line."""
+"""Command line: parse, delegate to the Python API, report errors in one line.
+
+Every option reaches :mod:`displacement_sim.api` unchanged and is validated there like the
+file it overrides; a bad value is one line ``error: ...`` and exit code 2, never a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+import tomllib
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any, NamedTuple, NoReturn
 
 from displacement_sim import __version__
-from displacement_sim.errors import DisplacementSimError, ScenarioError
+from displacement_sim.errors import DisplacementSimError
+from displacement_sim.workflows.executors import Executor, ExecutorError
 
 EXIT_USAGE = 2
 
 
-def _add_executor_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--executor", choices=("sequential", "processes", "dask"),
-                   default="processes", help="where runs execute (default: local processes)")
+class UsageError(DisplacementSimError):
+    """A command line that the parser rejects (unknown option, value of the wrong type)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, like every other error of the CLI."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see: {self.prog} --help)")
+
+
+class Assignment(NamedTuple):
+    """One ``--set KEY=VALUE``: a dotted config path and its value, parsed as TOML."""
+
+    key: str
+    value: Any
+    text: str
+    """As typed (for the command that reproduces a report)."""
+
+
+_KEY = re.compile(r"[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*")
+
+
+def parse_assignment(text: str) -> Assignment:
+    """Parse ``KEY=VALUE``: the value is TOML (``0.1``, ``true``, ``[1, 2]``, ``"x"``), else
+    a plain string (``--set name=mine``).
+
+    >>> parse_assignment("policy.automation_tax=0.1")
+    Assignment(key='policy.automation_tax', value=0.1, text='policy.automation_tax=0.1')
+    >>> parse_assignment("name=mine").value
+    'mine'
+    """
+    key, sep, value = text.partition("=")
+    key = key.strip()
+    if not sep or not _KEY.fullmatch(key):
+        raise argparse.ArgumentTypeError(
+            f"expected KEY=VALUE with a dotted config path as KEY, e.g. "
+            f"policy.automation_tax=0.1; got {text!r}")
+    try:
+        doc = tomllib.loads(f"v = {value.strip()}")
+    except tomllib.TOMLDecodeError:
+        doc = {}
+    parsed = doc["v"] if set(doc) == {"v"} else value
+    return Assignment(key, parsed, text)
+
+
+def _codes(text: str) -> list[str]:
+    """Comma-separated ISO3 codes (validated, case-insensitively, where the file's are)."""
+    codes = [c.strip() for c in text.split(",") if c.strip()]
+    if not codes:
+        raise argparse.ArgumentTypeError(f"expected comma-separated ISO3 codes such as "
+                                         f"VNM,THA; got {text!r}")
+    return codes
+
+
+def _add_set_option(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--set", type=parse_assignment, action="append", default=[],
+                   metavar="KEY=VALUE", dest="updates",
+                   help=f"set a config value in {what}, as a scenario file would: a dotted "
+                        "path and a TOML value, e.g. policy.capacity_building.share_of_gdp=0.005"
+                        " or economy.VNM.training.duration_months=6 (repeatable)")
+
+
+def _add_executor_options(p: argparse.ArgumentParser, force: bool = True) -> None:
+    p.add_argument("--executor", choices=("sequential", "processes", "dask"), default=None,
+                   help="where runs execute (default: local processes; dask with --scheduler)")
     p.add_argument("--workers", type=int, default=None, dest="n_workers",
-                   help="number of workers (default: one per core)")
+                   help="number of local worker processes or Dask workers, at least 1 "
+                        "(default: one per core)")
     p.add_argument("--scheduler", default=None,
                    help="Dask scheduler address tcp://HOST:PORT (implies --executor dask)")
-    p.add_argument("--force", action="store_true",
-                   help="replace results of a different batch in the output folder")
+    if force:
+        p.add_argument("--force", action="store_true",
+                       help="replace the results of a different study in the output folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``displacement-sim``."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="displacement-sim",
         description="Agent-based model of automation, displacement and reskilling in the "
                     "eleven ASEAN-US economies.")
@@ -36,44 +110,57 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the replicates of one scenario")
     run.add_argument("scenario", help="scenario file, or a name in scenarios/")
     run.add_argument("--seed", type=int, help="master seed (default: the scenario's)")
-    run.add_argument("--replicates", type=int)
-    run.add_argument("--economies", help="comma-separated ISO3 codes, e.g. VNM,THA")
-    run.add_argument("--start-year", type=int)
-    run.add_argument("--years", type=int)
-    run.add_argument("--workers-per-agent", type=float)
+    run.add_argument("--replicates", type=int, help="runs of the scenario")
+    run.add_argument("--economies", type=_codes,
+                     help="comma-separated ISO3 codes, e.g. VNM,THA (any case)")
+    run.add_argument("--start-year", type=int, help="first simulated year")
+    run.add_argument("--years", type=int, help="horizon in years")
+    run.add_argument("--workers-per-agent", type=float,
+                     help="people per worker agent (the scale)")
     run.add_argument("--out", type=Path, help="results folder (default: outputs/<name>)")
-    run.add_argument("--no-figures", action="store_true")
+    run.add_argument("--no-figures", action="store_true", help="write no figures")
+    _add_set_option(run, "the scenario")
     _add_executor_options(run)
 
-    batch = sub.add_parser("batch", help="run or resume a batch file")
-    batch.add_argument("file", type=Path)
-    batch.add_argument("--out", type=Path)
-    batch.add_argument("--resume", action="store_true",
-                       help="resume (the default: stored runs are always skipped)")
+    batch = sub.add_parser("batch", help="run a batch file (or resume it: stored runs are "
+                                         "skipped, failed runs retried)")
+    batch.add_argument("file", type=Path, help="batch file, e.g. scenarios/batches/...")
+    batch.add_argument("--out", type=Path, help="results folder (default: outputs/<name>)")
+    batch.add_argument("--seed", type=int, help="override the master seed")
+    _add_set_option(batch, "every scenario of the batch (the sweeps apply on top)")
     _add_executor_options(batch)
 
     summ = sub.add_parser("summarize", help="summaries and fan charts of a results folder")
     summ.add_argument("results", type=Path, help="a results folder, e.g. outputs/baseline")
     summ.add_argument("--metrics", help="comma-separated metrics (default: all)")
+
     sens = sub.add_parser("sensitivity", help="global sensitivity analysis (SALib)")
     sens.add_argument("file", type=Path, help="analysis file, e.g. scenarios/sensitivity/...")
-    sens.add_argument("--out", type=Path)
+    sens.add_argument("--out", type=Path, help="results folder (default: outputs/<name>)")
     sens.add_argument("--n", type=int, help="override the base sample size")
     sens.add_argument("--replicates", type=int, help="override replicates per sample point")
+    sens.add_argument("--seed", type=int, help="override the master seed")
     sens.add_argument("--years", type=int, help="override the horizon")
     sens.add_argument("--workers-per-agent", type=float, help="override the scale")
-    sens.add_argument("--economies", help="override the economies (comma-separated ISO3)")
+    sens.add_argument("--economies", type=_codes,
+                      help="override the economies (comma-separated ISO3)")
+    _add_set_option(sens, "the base scenario (the factors are sampled on top)")
     _add_executor_options(sens)
+
     cal = sub.add_parser("calibrate", help="calibrate economies against labour statistics")
     cal.add_argument("file", type=Path, help="calibration file, e.g. calibration/calibration.toml")
-    cal.add_argument("--economies", help="comma-separated ISO3 codes (default: the file's)")
+    cal.add_argument("--economies", type=_codes,
+                     help="comma-separated ISO3 codes (default: the file's)")
     cal.add_argument("--train-until", type=int,
                      help="fit on years up to YEAR; score later years out of sample")
+    cal.add_argument("--seed", type=int, help="override the master seed (runs and optimiser)")
     cal.add_argument("--out", type=Path, help="folder for candidate runs and tables")
     cal.add_argument("--update-shipped", action="store_true",
                      help="also write the fits over the shipped calibration/calibrated/<ISO3>.toml "
                           "that the baseline uses (default: only <out>/.../params/)")
-    _add_executor_options(cal)
+    _add_set_option(cal, "the base scenario (the free parameters apply on top)")
+    _add_executor_options(cal, force=False)  # candidate runs are keyed by what they are
+
     cmp_ = sub.add_parser("compare", help="compare policy options against a reference; "
                                           "writes an HTML and Markdown report")
     cmp_.add_argument("file", type=Path,
@@ -84,31 +171,79 @@ def build_parser() -> argparse.ArgumentParser:
                            "(default: <out>/report)")
     cmp_.add_argument("--seed", type=int, help="override the master seed")
     cmp_.add_argument("--replicates", type=int, help="override the replicates (at least 2)")
-    cmp_.add_argument("--economies", help="override the economies (comma-separated ISO3)")
+    cmp_.add_argument("--economies", type=_codes,
+                      help="override the economies (comma-separated ISO3)")
     cmp_.add_argument("--start-year", type=int, help="override the start year")
     cmp_.add_argument("--years", type=int, help="override the horizon")
     cmp_.add_argument("--workers-per-agent", type=float, help="override the scale")
     cmp_.add_argument("--min-agents-per-economy", type=int,
                       help="override the minimum agents per economy")
+    _add_set_option(cmp_, "every option's scenario")
     _add_executor_options(cmp_)
     return parser
 
 
-def _executor(args: argparse.Namespace):
-    """The executor the options ask for (a context manager: closed after the command)."""
-    from displacement_sim.workflows.executors import make_executor
+class CliExecutor(Executor):
+    """The executor the options ask for, made on first use (so that a bad input fails
+    before workers or a Dask cluster start) and closed after the command."""
 
-    return make_executor(args.executor, args.n_workers, args.scheduler)
+    def __init__(self, name: str, n_workers: int | None, scheduler: str | None) -> None:
+        self.name, self.requested_workers, self.scheduler = name, n_workers, scheduler
+        self._made: Executor | None = None
+
+    def _executor(self) -> Executor:
+        if self._made is None:
+            from displacement_sim.workflows.executors import make_executor
+
+            self._made = make_executor(self.name, self.requested_workers,  # type: ignore[arg-type]
+                                       self.scheduler)
+        return self._made
+
+    @property
+    def n_workers(self) -> int:  # type: ignore[override]
+        return self._executor().n_workers
+
+    def imap_unordered(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+        return self._executor().imap_unordered(fn, items)
+
+    def close(self) -> None:
+        if self._made is not None:
+            self._made.close()
+            self._made = None
+
+
+def _executor(args: argparse.Namespace) -> CliExecutor:
+    """The executor of ``--executor``, ``--workers`` and ``--scheduler``, checked together."""
+    name, n, scheduler = args.executor, args.n_workers, args.scheduler
+    if n is not None and n < 1:
+        raise ExecutorError(f"--workers must be at least 1, got {n}")
+    if scheduler is not None:
+        if name not in (None, "dask"):
+            raise ExecutorError(f"--scheduler implies --executor dask; it cannot be combined "
+                                f"with --executor {name}")
+        if n is not None:
+            raise ExecutorError("--workers does not apply with --scheduler: the cluster's "
+                                "workers run the runs")
+        name = "dask"
+    if name == "sequential" and n is not None and n > 1:
+        raise ExecutorError(f"--workers {n} needs --executor processes or dask "
+                            "(sequential runs in this process)")
+    return CliExecutor(name or "processes", n, scheduler)
+
+
+def _updates(args: argparse.Namespace) -> dict[str, Any]:
+    """The ``--set`` values as dotted path -> value (a later one for a key wins)."""
+    return {a.key: a.value for a in args.updates}
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from displacement_sim import api
 
-    economies = args.economies.split(",") if args.economies else None
     with _executor(args) as ex:
-        fitted = api.calibrate(args.file, economies, args.train_until, out=args.out,
+        fitted = api.calibrate(args.file, args.economies, args.train_until, out=args.out,
                                executor=ex, progress=not args.quiet,
-                               update_shipped=args.update_shipped)
+                               update_shipped=args.update_shipped, seed=args.seed,
+                               updates=_updates(args))
     for iso, cal in fitted.items():
         unident = cal.uncertainty_.loc[~cal.uncertainty_["identified"], "parameter"].tolist()
         print(f"{iso}: loss {cal.loss_:.4g}; " + ", ".join(
@@ -121,51 +256,30 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
     from displacement_sim import api
-    from displacement_sim.analysis.sensitivity import AnalysisFile, load_analysis
     from displacement_sim.reporting.sensitivity import sensitivity_summary
-    from displacement_sim.scenarios import format_validation_error
 
-    spec, path = load_analysis(args.file)
-    updates = {k: v for k, v in {"n": args.n, "replicates": args.replicates, "years": args.years,
-                                 "workers_per_agent": args.workers_per_agent,
-                                 "economies": args.economies.split(",") if args.economies
-                                 else None}.items()
-               if v is not None}
-    if updates:
-        from pydantic import ValidationError
-
-        try:
-            spec = AnalysisFile.model_validate({**spec.model_dump(), **updates})
-        except ValidationError as exc:
-            raise ScenarioError(format_validation_error(f"{args.file} (with options)", exc)
-                                ) from None
-    spec = spec.model_copy(update={"base": str(_resolve_base(path, spec.base))})
+    overrides = {"n": args.n, "replicates": args.replicates, "seed": args.seed,
+                 "years": args.years, "workers_per_agent": args.workers_per_agent,
+                 "economies": args.economies}
     with _executor(args) as ex:
-        result = api.sensitivity(spec, out=args.out, executor=ex, force=args.force,
-                                 progress=not args.quiet)
+        result = api.sensitivity(args.file, out=args.out, executor=ex, force=args.force,
+                                 progress=not args.quiet,
+                                 overrides={k: v for k, v in overrides.items() if v is not None},
+                                 updates=_updates(args))
     print(sensitivity_summary(result))
     return 0
 
 
-def _resolve_base(path: Path, base: str) -> Path | str:
-    candidate = path.parent / base
-    return candidate if candidate.is_file() else base
-
-
 def _cmd_run(args: argparse.Namespace) -> int:
     from displacement_sim import api
-    from displacement_sim.model.inputs import check_drivers
-    from displacement_sim.scenarios import load_scenario
 
-    economies = args.economies.split(",") if args.economies else None
-    scenario = load_scenario(args.scenario, seed=args.seed, replicates=args.replicates,
-                             economies=economies, start_year=args.start_year, years=args.years,
-                             workers_per_agent=args.workers_per_agent)
-    check_drivers(scenario, str(args.scenario))
     with _executor(args) as ex:
-        result = api.run(scenario, out=args.out, executor=ex, force=args.force,
+        result = api.run(args.scenario, out=args.out, executor=ex, force=args.force,
                          progress=not args.quiet, figures=not args.no_figures,
-                         command="displacement-sim " + " ".join(sys.argv[1:]))
+                         command="displacement-sim " + " ".join(sys.argv[1:]),
+                         updates=_updates(args), seed=args.seed, replicates=args.replicates,
+                         economies=args.economies, start_year=args.start_year,
+                         years=args.years, workers_per_agent=args.workers_per_agent)
     store, summary = result.store, result.runs
     for run_id, err in sorted(store.failed().items()):
         print(f"  failed: {run_id}: {err}", file=sys.stderr)
@@ -189,9 +303,11 @@ def _report(root: Path, summary: dict) -> None:
 def _cmd_batch(args: argparse.Namespace) -> int:
     from displacement_sim import api
 
+    overrides = {"seed": args.seed} if args.seed is not None else {}
     with _executor(args) as ex:
         store, summary = api.batch(args.file, out=args.out, executor=ex, force=args.force,
-                                   progress=not args.quiet)
+                                   progress=not args.quiet, overrides=overrides,
+                                   updates=_updates(args))
     print(f"{summary['done']} runs done, {summary['skipped']} already stored, "
           f"{summary['failed']} failed -> {store.root}")
     for run_id, err in sorted(store.failed().items()):
@@ -202,7 +318,8 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 def _cmd_summarize(args: argparse.Namespace) -> int:
     from displacement_sim import api
 
-    metrics = args.metrics.split(",") if args.metrics else None
+    metrics = None if args.metrics is None else [
+        m.strip() for m in args.metrics.split(",") if m.strip()]
     paths = api.summarize(args.results, metrics)
     for p in paths:
         print(p)
@@ -216,9 +333,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from displacement_sim.errors import RunError
 
     overrides = {"seed": args.seed, "replicates": args.replicates,
-                 "economies": args.economies.split(",") if args.economies else None,
-                 "start_year": args.start_year, "years": args.years,
-                 "workers_per_agent": args.workers_per_agent,
+                 "economies": args.economies, "start_year": args.start_year,
+                 "years": args.years, "workers_per_agent": args.workers_per_agent,
                  "min_agents_per_economy": args.min_agents_per_economy}
     # The command that reproduces the report (executor options do not change results).
     words = ["displacement-sim", "compare", str(args.file)]
@@ -227,6 +343,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             shown = ",".join(value) if isinstance(value, list) else f"{value:g}" if isinstance(
                 value, float) else str(value)
             words += [f"--{key.replace('_', '-')}", shown]
+    for assignment in args.updates:
+        words += ["--set", assignment.text]
     if args.report_dir is not None:
         words += ["--report-dir", str(args.report_dir)]
     command = " ".join(shlex.quote(w) for w in words)
@@ -235,7 +353,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             result = api.compare(args.file, out=args.out, executor=ex, force=args.force,
                                  progress=not args.quiet,
                                  overrides={k: v for k, v in overrides.items() if v is not None},
-                                 report_dir=args.report_dir, command=command)
+                                 updates=_updates(args), report_dir=args.report_dir,
+                                 command=command)
     except RunError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -255,8 +374,8 @@ COMMANDS = {"run": _cmd_run, "batch": _cmd_batch, "summarize": _cmd_summarize,
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``displacement-sim``; returns the exit code."""
-    args = build_parser().parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
     except DisplacementSimError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -9,11 +9,12 @@ Validation happens once, here, at the edge. The model trusts what it is given.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from displacement_sim.constants import ASEAN, ECONOMIES, SECTORS
 
@@ -21,7 +22,25 @@ from displacement_sim.constants import ASEAN, ECONOMIES, SECTORS
 Share = Annotated[float, Field(ge=0.0, le=1.0, strict=True)]
 NonNeg = Annotated[float, Field(ge=0.0, strict=True)]
 Positive = Annotated[float, Field(gt=0.0, strict=True)]
-ISO3 = Literal["BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "VNM", "USA"]
+
+
+def _economy_code(value: Any) -> Any:
+    """Upper-case an ISO3 code (``vnm`` is ``VNM``); a misspelt one names the closest codes."""
+    if not isinstance(value, str):
+        return value
+    code = value.upper()
+    if code not in ECONOMIES:
+        close = difflib.get_close_matches(code, ECONOMIES, n=2)
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        raise ValueError(f"unknown economy code{hint} (codes: {', '.join(ECONOMIES)})")
+    return code
+
+
+ISO3 = Annotated[
+    Literal["BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "VNM", "USA"],
+    BeforeValidator(_economy_code)]
+"""An economy's ISO3 code; lower case is accepted."""
+
 # ------------------------------------------------------------------ run settings, declared once
 # Every file format (scenario, batch, comparison, sensitivity analysis, calibration) declares
 # its run settings with these types, so each constraint is stated in one place.

@@ -13,7 +13,9 @@ own ``[economy.X]`` tables still win. This module knows nothing of Mesa.
 
 from __future__ import annotations
 
+import difflib
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +45,10 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 
 def resolve_path(ref: str | Path, base: Path | None = None) -> Path:
-    """Find a scenario: as given, relative to ``base``, or by name in ``scenarios/``."""
+    """Find a scenario: as given, relative to ``base``, or by name in ``scenarios/``.
+
+    Returns the first candidate if none is a file (see :func:`not_found`).
+    """
     p = Path(ref)
     candidates = [p] if p.is_absolute() else [
         *([base / p] if base is not None else []), p, SCENARIO_DIR / p,
@@ -55,6 +60,40 @@ def resolve_path(ref: str | Path, base: Path | None = None) -> Path:
     return candidates[0]
 
 
+def shipped_names() -> list[str]:
+    """The names of the shipped scenarios (``baseline``, ``fast_automation``, ...)."""
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+
+
+def not_found(ref: str | Path) -> ScenarioError:
+    """The error for a scenario that is neither a file nor a shipped name, with the closest
+    names (``no scenario 'basline'; did you mean 'baseline'?``)."""
+    p = Path(ref)
+    name = p.stem if p.suffix == ".toml" else p.name
+    choices = dict.fromkeys(shipped_names())
+    if p.parent != Path() and p.parent.is_dir():  # a path: also the files next to it
+        choices.update({q.stem: None for q in p.parent.glob("*.toml")})
+    close = difflib.get_close_matches(name, list(choices), n=3)
+    hint = (f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else
+            f" (shipped scenarios: {', '.join(shipped_names())})")
+    return ScenarioError(f"{ref}: file not found, and no scenario {name!r}{hint}")
+
+
+def _upper_economy_keys(raw: dict[str, Any]) -> None:
+    """Upper-case the ISO3 codes of ``[economy.<ISO3>]`` tables (``vnm`` is ``VNM``), merging
+    tables that differ only in case, so that a file's overrides meet the ones it extends."""
+    economy = raw.get("economy")
+    if not isinstance(economy, dict):
+        return
+    merged: dict[Any, Any] = {}
+    for key, value in economy.items():
+        code = key.upper() if isinstance(key, str) else key
+        if isinstance(merged.get(code), dict) and isinstance(value, dict):
+            value = deep_merge(merged[code], value)
+        merged[code] = value
+    raw["economy"] = merged
+
+
 def load_raw(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     """Read a scenario file with its ``extends`` chain merged (the file's own keys win)."""
     path = path.resolve()
@@ -62,6 +101,7 @@ def load_raw(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
         chain = " -> ".join(str(p) for p in (*_seen, path))
         raise ScenarioError(f"{path}: key 'extends': circular ({chain})")
     raw = read_toml(path)
+    _upper_economy_keys(raw)
     parents = raw.pop("extends", None)
     if parents is None:
         return raw
@@ -132,11 +172,30 @@ def load_validated[M: BaseModel](path: str | Path, schema: type[M],
         raise error(format_validation_error(str(path), exc)) from None
 
 
+def with_overrides[M: BaseModel](model: M, overrides: Mapping[str, Any], source: str,
+                                 error: type[Exception] = ScenarioError) -> M:
+    """A validated file (batch, analysis, calibration) with top-level keys replaced, validated
+    like the file; ``None`` values are ignored. Errors name ``source`` and the key."""
+    values = {k: v for k, v in overrides.items() if v is not None}
+    if not values:
+        return model
+    try:
+        return type(model).model_validate({**model.model_dump(), **values})
+    except ValidationError as exc:
+        raise error(format_validation_error(source, exc)) from None
+
+
 def format_validation_error(source: str, exc: ValidationError) -> str:
     """One line per problem: file, key path (as written in the file), what was expected."""
     lines = []
-    for err in exc.errors():
-        loc = [str(p) for p in err["loc"]]
+    errors = exc.errors()
+    failed = {tuple(e["loc"]) for e in errors}
+    for err in errors:
+        if err["type"] == "too_short" and any(
+                other[:len(err["loc"])] == tuple(err["loc"]) and len(other) > len(err["loc"])
+                for other in failed):
+            continue  # a tuple whose items failed is also "too short": say it once
+        loc = [str(p) for p in err["loc"] if p != "[key]"]  # "[key]": a table's key failed
         if loc and loc[0] == "defaults":
             loc = loc[1:]
         path = ".".join(loc) or "(top level)"
@@ -183,6 +242,8 @@ def load_scenario(ref: str | Path, **overrides: Any) -> Scenario:
         With one message naming the file, the key and what was expected.
     """
     path = resolve_path(ref)
+    if not path.is_file() and not path.is_dir():
+        raise not_found(ref)
     raw = load_raw(path)
     raw.update({k: v for k, v in overrides.items() if v is not None})
     return validate(raw, str(ref))
@@ -194,13 +255,16 @@ def with_updates(scenario: Scenario, updates: dict[str, Any], source: str = "<up
 
     ``updates`` maps paths such as ``"policy.capacity_building.share_of_gdp"`` (every
     economy: replaces per-economy values of that key too) or
-    ``"economy.VNM.policy.capacity_building.share_of_gdp"`` (one economy) to values.
+    ``"economy.VNM.policy.capacity_building.share_of_gdp"`` (one economy; the code may be
+    lower case) to values. Errors name ``source`` and the key.
     """
     data = scenario.model_dump(mode="json")
     file_layout = {k: v for k, v in data.items() if k != "defaults"}
     file_layout.update(data["defaults"])
     for path, value in updates.items():
         keys = path.split(".")
+        if keys[0] == "economy" and len(keys) > 1:
+            keys[1] = keys[1].upper()
         if keys[0] in SECTIONS:  # for every economy: replaces per-economy values too
             drop_economy_values(file_layout, tuple(keys))
         node = file_layout

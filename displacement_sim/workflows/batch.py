@@ -14,16 +14,18 @@ A batch file (TOML) names scenario files, replicates, a master seed and paramete
     "economy.VNM.policy.benefits.replacement_rate" = [0.0, 0.4]
 
 Running the same batch again resumes it: stored runs are skipped, failed runs retried.
+``updates`` (``--set``) change every scenario of the batch; the sweeps apply on top of them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from displacement_sim.config import Scenario
 from displacement_sim.errors import ScenarioError
-from displacement_sim.scenarios import load_scenario, with_updates
+from displacement_sim.scenarios import load_scenario, with_overrides, with_updates
 from displacement_sim.studies import BatchFile, load_batch_file, sweep_points
 from displacement_sim.workflows.execute import check_unique, execute, open_store
 from displacement_sim.workflows.executors import ExecutorLike
@@ -31,10 +33,12 @@ from displacement_sim.workflows.runs import RunSpec, make_specs
 from displacement_sim.workflows.store import ResultsStore
 
 
-def expand_batch(batch: BatchFile, base_dir: Path, source: str = "<batch>") -> list[RunSpec]:
+def expand_batch(batch: BatchFile, base_dir: Path, source: str = "<batch>",
+                 updates: Mapping[str, Any] | None = None) -> list[RunSpec]:
     """All run specs of a batch, in a stable order. Validates every scenario variant.
 
-    ``source`` (the batch file) prefixes every error message.
+    ``source`` (the batch file) prefixes every error message. ``updates`` (dotted config
+    paths, as ``--set`` gives them) change every scenario before the sweeps apply.
     """
     specs: list[RunSpec] = []
     overrides = {"years": batch.years, "economies": batch.economies,
@@ -45,6 +49,8 @@ def expand_batch(batch: BatchFile, base_dir: Path, source: str = "<batch>") -> l
             scenario = load_scenario(path if path.is_file() else ref, **overrides)
         except ScenarioError as exc:
             raise ScenarioError(f"{source}: key 'scenarios': {ref!r} ({path}): {exc}") from None
+        if updates:
+            scenario = with_updates(scenario, dict(updates), f"--set (scenario {ref})")
         for point in sweep_points(batch.sweep):
             try:
                 variant = with_updates(scenario, point, f"{ref} with sweep {point}") if point \
@@ -59,7 +65,9 @@ def expand_batch(batch: BatchFile, base_dir: Path, source: str = "<batch>") -> l
 
 def run_batch(batch: str | Path | BatchFile, out: str | Path | None = None,
               executor: ExecutorLike = None, force: bool = False, progress: bool = True,
-              base_dir: Path | None = None) -> tuple[ResultsStore, dict[str, Any]]:
+              base_dir: Path | None = None, *, overrides: Mapping[str, Any] | None = None,
+              updates: Mapping[str, Any] | None = None
+              ) -> tuple[ResultsStore, dict[str, Any]]:
     """Run (or resume) a batch file into ``out`` (default ``./outputs/<name>``).
 
     Parameters
@@ -76,6 +84,12 @@ def run_batch(batch: str | Path | BatchFile, out: str | Path | None = None,
         Show a progress bar.
     base_dir : path, optional
         Folder that scenario paths of a ``BatchFile`` are relative to (default: cwd).
+    overrides : mapping, optional
+        Top-level keys of the batch file to replace (``seed``, ...), validated like the file;
+        ``None`` values are ignored.
+    updates : mapping, optional
+        Dotted config paths and values (``--set``) applied to every scenario of the batch,
+        validated like a scenario file; the sweeps apply on top of them.
 
     Returns
     -------
@@ -87,8 +101,13 @@ def run_batch(batch: str | Path | BatchFile, out: str | Path | None = None,
     else:
         bf, path = load_batch_file(batch)
         base = path.parent
+    source = str(batch) if not isinstance(batch, BatchFile) else bf.name
+    if overrides:
+        bf = with_overrides(bf, overrides, f"{source} (with options)")
     definition = bf.model_dump(mode="json")
-    specs = expand_batch(bf, base, str(batch) if not isinstance(batch, BatchFile) else bf.name)
+    if updates:
+        definition["updates"] = dict(updates)
+    specs = expand_batch(bf, base, source, updates)
     store = open_store(bf.name, specs, bf.seed, definition, out, force)
     return store, execute(specs, store, executor, progress=progress, desc=bf.name)
 

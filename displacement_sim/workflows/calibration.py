@@ -8,8 +8,9 @@ repeated fit is read back, not recomputed) and scipy's ``differential_evolution`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,7 +32,12 @@ from displacement_sim.data import load_series
 from displacement_sim.errors import CalibrationError, ScenarioError
 from displacement_sim.files import atomic_write_text
 from displacement_sim.resources import calibrated_dir, output_dir
-from displacement_sim.scenarios import format_validation_error, load_scenario, with_updates
+from displacement_sim.scenarios import (
+    format_validation_error,
+    load_scenario,
+    with_overrides,
+    with_updates,
+)
 from displacement_sim.seeding import tool_seed
 from displacement_sim.studies import CalibrationFile, load_calibration_file
 from displacement_sim.workflows.execute import execute
@@ -76,6 +82,8 @@ class Calibrator:
     progress : show a progress bar with the best loss so far.
     observations : target series to fit instead of the data (one row per year, columns as
         ``SERIES_INDICATORS``): for recovery tests on synthetic data.
+    updates : dotted config paths and values (``--set``) applied to the base scenario before
+        the free parameters.
 
     Attributes
     ----------
@@ -91,9 +99,11 @@ class Calibrator:
     def __init__(self, config: CalibrationFile | str | Path, economy: str,
                  out: str | Path | None = None, executor: ExecutorLike = None,
                  random_state: int | None = None, progress: bool = True,
-                 observations: pd.DataFrame | None = None) -> None:
+                 observations: pd.DataFrame | None = None,
+                 updates: Mapping[str, Any] | None = None) -> None:
         self.config = config
         self.observations = observations
+        self.updates = updates
         self.economy = economy
         self.out = out
         self.executor = executor
@@ -120,6 +130,8 @@ class Calibrator:
                 firms_per_sector=cfg.firms_per_sector)
         except ScenarioError as exc:
             raise CalibrationError(f"calibration base scenario: {exc}") from None
+        if self.updates:
+            self._base = with_updates(self._base, dict(self.updates), "--set")
         self._obs = (observed(self.economy, cfg.start_year, cfg.end_year)
                      if self.observations is None else self.observations)
         self._train_years = [y for y in self._obs.index if y <= cfg.fit_until]
@@ -243,7 +255,8 @@ class Calibrator:
 def calibrate(config: str | Path | CalibrationFile, economies: Sequence[str] | None = None,
               train_until: int | None = None, out: str | Path | None = None,
               executor: ExecutorLike = None, progress: bool = True,
-              update_shipped: bool = False) -> dict[str, Calibrator]:
+              update_shipped: bool = False, *, seed: int | None = None,
+              updates: Mapping[str, Any] | None = None) -> dict[str, Calibrator]:
     """Calibrate several economies; write their tables, and their parameters as TOML.
 
     The fitted parameters go to the output folder (``<out>/<full|train_until_YEAR>/params/
@@ -255,7 +268,7 @@ def calibrate(config: str | Path | CalibrationFile, economies: Sequence[str] | N
     config : path or CalibrationFile
         The calibration file.
     economies : sequence of str, optional
-        ISO3 codes (default: the file's).
+        ISO3 codes (default: the file's), validated like the file's (lower case accepted).
     train_until : int, optional
         Fit on years up to this one and score the later years out of sample.
     out : path, optional
@@ -268,6 +281,11 @@ def calibrate(config: str | Path | CalibrationFile, economies: Sequence[str] | N
     update_shipped : bool
         Also write each fit over the shipped ``calibration/calibrated/<ISO3>.toml`` (full fits
         only: a fit with ``train_until`` never replaces the shipped parameters).
+    seed : int, optional
+        Replace the file's master seed (validated like the file).
+    updates : mapping, optional
+        Dotted config paths and values (``--set``) applied to the base scenario of every
+        economy, validated like a scenario file.
 
     Returns
     -------
@@ -286,15 +304,20 @@ def calibrate(config: str | Path | CalibrationFile, economies: Sequence[str] | N
             cfg = CalibrationFile.model_validate({**cfg.model_dump(), "train_until": train_until})
         except ValidationError as exc:
             raise CalibrationError(format_validation_error("--train-until", exc)) from None
+    if seed is not None:
+        cfg = with_overrides(cfg, {"seed": seed}, "--seed", CalibrationError)
+    if economies is not None:
+        economies = with_overrides(cfg, {"economies": list(economies)}, "--economies",
+                                   CalibrationError).economies
     if update_shipped and cfg.train_until:
         raise CalibrationError("--update-shipped: a fit with --train-until is for scoring out "
                                "of sample and never replaces the shipped parameters")
     root = Path(out) if out else output_dir() / "calibration" / cfg.name
     suffix = f"train_until_{cfg.train_until}" if cfg.train_until else "full"
     fitted: dict[str, Calibrator] = {}
-    for iso in economies or cfg.economies:
+    for iso in economies if economies is not None else cfg.economies:
         cal = Calibrator(cfg, iso, out=root / suffix, executor=executor,
-                         progress=progress).fit()
+                         progress=progress, updates=updates).fit()
         fitted[iso] = cal
         tables = root / suffix / "tables"
         atomic_write_text(tables / f"{iso}_fit.csv", cal.fit_.to_csv(index=False))

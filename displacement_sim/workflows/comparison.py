@@ -43,6 +43,7 @@ from displacement_sim.files import atomic_write_text
 from displacement_sim.scenarios import (
     load_scenario,
     resolve_path,
+    with_updates,
 )
 from displacement_sim.studies import (
     PAIRING_SETTINGS,
@@ -56,9 +57,11 @@ from displacement_sim.workflows.runs import RunSpec, make_specs
 from displacement_sim.workflows.store import ResultsStore
 
 
-def option_scenarios(cf: ComparisonFile, base_dir: Path, source: str = "<comparison>"
-                     ) -> dict[str, Scenario]:
+def option_scenarios(cf: ComparisonFile, base_dir: Path, source: str = "<comparison>",
+                     updates: Mapping[str, Any] | None = None) -> dict[str, Scenario]:
     """Load every option's scenario with the comparison's settings, checking they can pair.
+
+    ``updates`` (dotted config paths, as ``--set`` gives them) change every option's scenario.
 
     Raises
     ------
@@ -81,6 +84,9 @@ def option_scenarios(cf: ComparisonFile, base_dir: Path, source: str = "<compari
             scenarios[key] = load_scenario(path, **overrides)
         except ScenarioError as exc:
             raise ScenarioError(f"{where}: {ref}: {exc}") from None
+        if updates:
+            scenarios[key] = with_updates(scenarios[key], dict(updates),
+                                          f"--set (option {key})")
     for setting in PAIRING_SETTINGS:
         values = {k: getattr(s, setting) for k, s in scenarios.items()}
         if len(set(values.values())) > 1:
@@ -145,6 +151,7 @@ def write_tables(comparison: Comparison, folder: str | Path) -> list[Path]:
 def run_comparison(file: str | Path | ComparisonFile, out: str | Path | None = None,
                    executor: ExecutorLike = None, force: bool = False, progress: bool = True,
                    *, overrides: Mapping[str, Any] | None = None,
+                   updates: Mapping[str, Any] | None = None,
                    base_dir: str | Path | None = None) -> ComparisonResult:
     """Run (or resume) a comparison, analyse it and write its tables.
 
@@ -165,6 +172,9 @@ def run_comparison(file: str | Path | ComparisonFile, out: str | Path | None = N
     overrides : mapping, optional
         Top-level keys of the file to replace (``years``, ``replicates``, ``economies``,
         ``workers_per_agent``, ...), validated like the file.
+    updates : mapping, optional
+        Dotted config paths and values (``--set``) applied to every option's scenario,
+        validated like a scenario file.
     base_dir : str or Path, optional
         Folder that option scenarios are relative to, for a ``ComparisonFile`` (default: the
         working directory).
@@ -192,11 +202,13 @@ def run_comparison(file: str | Path | ComparisonFile, out: str | Path | None = N
         source = str(file)
         cf, path = load_comparison(file, **dict(overrides or {}))
         base = Path(base_dir) if base_dir is not None else path.parent
-    scenarios = option_scenarios(cf, base, source)
+    scenarios = option_scenarios(cf, base, source, updates)
     per_option = comparison_specs(cf, scenarios)
     # Options with the same settings are the same runs (same ids): run them once.
     specs = list({s.run_id: s for s in per_option}.values())
     definition = {"comparison": cf.model_dump(mode="json")}
+    if updates:
+        definition["updates"] = dict(updates)
     store = open_store(cf.name, specs, cf.seed, definition, out, force)
     runs = execute(specs, store, executor, progress=progress, desc=cf.name)
     failed = store.failed()

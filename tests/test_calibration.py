@@ -4,16 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from displacement_sim.analysis.calibration import (
-    CalibrationFile,
-    load_calibration_file,
-    score_out_of_sample,
-    simulated,
-)
+from displacement_sim.analysis.calibration import score_out_of_sample, simulated
 from displacement_sim.cli import main
 from displacement_sim.errors import CalibrationError
 from displacement_sim.model import DisplacementModel
 from displacement_sim.scenarios import load_scenario, with_updates
+from displacement_sim.studies import CalibrationFile, load_calibration_file
 from displacement_sim.workflows.calibration import Calibrator, observed
 from displacement_sim.workflows.executors import ProcessExecutor
 
@@ -141,3 +137,24 @@ def test_bad_calibration_file_cli_exits_2(tmp_path, capsys):
 def test_shipped_calibration_file_is_valid():
     cfg, _ = load_calibration_file("calibration/calibration.toml")
     assert cfg.start_year < cfg.end_year and len(cfg.parameter) >= 3
+
+
+@pytest.mark.slow
+def test_fits_go_to_the_output_folder_and_the_shipped_files_only_on_request(tmp_path,
+                                                                             monkeypatch):
+    from displacement_sim import api
+    from displacement_sim.workflows import calibration as workflow
+
+    shipped = tmp_path / "shipped"
+    monkeypatch.setattr(workflow, "calibrated_dir", lambda: shipped)
+    cfg = _cfg(popsize=2, maxiter=1, end_year=2012, economies=["USA"])
+    api.calibrate(cfg, out=tmp_path / "out", executor="sequential", progress=False)
+    assert (tmp_path / "out" / "full" / "params" / "USA.toml").is_file()
+    assert not shipped.exists()
+    api.calibrate(cfg, out=tmp_path / "out", executor="sequential", progress=False,
+                  update_shipped=True)
+    assert (shipped / "USA.toml").read_text() == (
+        tmp_path / "out" / "full" / "params" / "USA.toml").read_text()
+    with pytest.raises(CalibrationError, match="never replaces"):
+        api.calibrate(cfg, train_until=2010, out=tmp_path / "out", executor="sequential",
+                      progress=False, update_shipped=True)

@@ -45,7 +45,12 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 
 def resolve_path(ref: str | Path, base: Path | None = None) -> Path:
-    """Find a scenario: as given, relative to ``base``, or by name in ``scenarios/``.
+    """Find a scenario: the one rule for every file that names another.
+
+    In order: an absolute path as given; else relative to ``base`` (the folder of the file
+    that names it: a batch, comparison, sensitivity or calibration file, or a scenario's
+    ``extends``); else relative to the working directory; else a file of the shipped
+    ``scenarios/`` by path or by name (``baseline`` is ``scenarios/baseline.toml``).
 
     Returns the first candidate if none is a file (see :func:`not_found`).
     """
@@ -225,13 +230,16 @@ def validate(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
         raise ScenarioError(format_validation_error(source, exc)) from None
 
 
-def load_scenario(ref: str | Path, **overrides: Any) -> Scenario:
+def load_scenario(ref: str | Path, base_dir: Path | None = None, **overrides: Any) -> Scenario:
     """Load and validate a scenario file; ``overrides`` replace top-level settings.
 
     Parameters
     ----------
     ref : str or path
         A path, or the name of a file in ``scenarios/``.
+    base_dir : path, optional
+        The folder of the file that names ``ref``: relative paths are tried there first
+        (:func:`resolve_path`).
     **overrides
         Top-level settings to replace (``seed``, ``years``, ``economies``, ...); ``None``
         values are ignored.
@@ -241,7 +249,7 @@ def load_scenario(ref: str | Path, **overrides: Any) -> Scenario:
     ScenarioError
         With one message naming the file, the key and what was expected.
     """
-    path = resolve_path(ref)
+    path = resolve_path(ref, base_dir)
     if not path.is_file() and not path.is_dir():
         raise not_found(ref)
     raw = load_raw(path)

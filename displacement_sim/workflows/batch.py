@@ -25,7 +25,7 @@ from typing import Any
 
 from displacement_sim.config import Scenario
 from displacement_sim.errors import ScenarioError
-from displacement_sim.scenarios import load_scenario, with_overrides, with_updates
+from displacement_sim.scenarios import load_scenario, resolve_path, with_overrides, with_updates
 from displacement_sim.studies import BatchFile, load_batch_file, sweep_points
 from displacement_sim.workflows.execute import check_unique, execute, open_store
 from displacement_sim.workflows.executors import ExecutorLike
@@ -44,9 +44,9 @@ def expand_batch(batch: BatchFile, base_dir: Path, source: str = "<batch>",
     overrides = {"years": batch.years, "economies": batch.economies,
                  "workers_per_agent": batch.workers_per_agent}
     for ref in batch.scenarios:
-        path = Path(ref) if Path(ref).is_absolute() else base_dir / ref
+        path = resolve_path(ref, base_dir)
         try:
-            scenario = load_scenario(path if path.is_file() else ref, **overrides)
+            scenario = load_scenario(ref, base_dir, **overrides)
         except ScenarioError as exc:
             raise ScenarioError(f"{source}: key 'scenarios': {ref!r} ({path}): {exc}") from None
         if updates:

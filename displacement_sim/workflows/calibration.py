@@ -35,6 +35,7 @@ from displacement_sim.resources import calibrated_dir, output_dir
 from displacement_sim.scenarios import (
     format_validation_error,
     load_scenario,
+    resolve_path,
     with_overrides,
     with_updates,
 )
@@ -116,9 +117,7 @@ class Calibrator:
         cfg = self.config
         if not isinstance(cfg, CalibrationFile):
             cfg, path = load_calibration_file(cfg)
-            base = path.parent / cfg.base
-            if base.is_file():
-                cfg = cfg.model_copy(update={"base": str(base)})
+            cfg = cfg.model_copy(update={"base": str(resolve_path(cfg.base, path.parent))})
         self.cfg_ = cfg
         if self.economy not in ECONOMIES:
             raise CalibrationError(f"unknown economy {self.economy!r}")
@@ -294,9 +293,7 @@ def calibrate(config: str | Path | CalibrationFile, economies: Sequence[str] | N
     """
     if not isinstance(config, CalibrationFile):
         cfg, path = load_calibration_file(config)
-        base = path.parent / cfg.base
-        if base.is_file():
-            cfg = cfg.model_copy(update={"base": str(base)})
+        cfg = cfg.model_copy(update={"base": str(resolve_path(cfg.base, path.parent))})
     else:
         cfg = config
     if train_until is not None:

@@ -73,9 +73,7 @@ def option_scenarios(cf: ComparisonFile, base_dir: Path, source: str = "<compari
     overrides = cf.overrides()
     for key, option in cf.options.items():
         ref = option.scenario
-        path = Path(ref) if Path(ref).is_absolute() else base_dir / ref
-        if not path.is_file():
-            path = resolve_path(ref)
+        path = resolve_path(ref, base_dir)
         where = f"{source}: key 'options.{key}.scenario'"
         if not path.is_file():
             raise ScenarioError(f"{where}: file not found: {ref} (looked in {base_dir} and in "

@@ -43,14 +43,10 @@ def model_evaluator(out: Path, executor: ExecutorLike = None, force: bool = Fals
     """
 
     def evaluate(spec: AnalysisFile, sample: np.ndarray) -> dict[str, np.ndarray]:
-        base_ref = spec.base
-        p = Path(base_ref)
-        if base_dir is not None and not p.is_absolute() and (base_dir / p).is_file():
-            base_ref = str(base_dir / p)
         overrides = {"economies": spec.economies, "years": spec.years,
                      "workers_per_agent": spec.workers_per_agent,
                      "min_agents_per_economy": spec.min_agents_per_economy}
-        base = load_scenario(base_ref, **overrides)
+        base = load_scenario(spec.base, base_dir, **overrides)
         if updates:
             base = with_updates(base, dict(updates), "--set")
         point_runs: list[list[str]] = []

@@ -121,6 +121,23 @@ def write_history(df: pd.DataFrame, scenario: Scenario, root: Path,
     """Where a run replays observed years, score it against the observed unemployment rate.
 
     Returns the path of ``history.md``, or ``None`` if the run starts after the data end.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The run's results (monthly rows with a ``year`` column).
+    scenario : Scenario
+        The scenario that was run; its economies select the observed series.
+    root : Path
+        The results folder; ``history.md`` is written into it.
+    command : str, optional
+        The command quoted in ``history.md`` (default: none).
+
+    Returns
+    -------
+    Path or None
+        ``<root>/history.md``, or ``None`` if the run starts in or after the latest observed
+        year, or no economy has observed years to score.
     """
     start = int(df["year"].min())
     if start >= LATEST_OBSERVED_YEAR:
@@ -143,6 +160,28 @@ def batch(file: str | Path, out: str | Path | None = None, executor: ExecutorLik
 
     ``overrides`` replace top-level keys of the file (``seed``); ``updates`` (``--set``) change
     every scenario of the batch, under its sweeps.
+
+    Parameters
+    ----------
+    file : str or Path
+        The batch file.
+    out : str or Path, optional
+        The results folder (default ``./outputs/<batch name>``).
+    executor : Executor, concurrent.futures.Executor, dask.distributed.Client, str or None
+        Where runs execute (default: local processes, one per core).
+    force : bool
+        Replace results of a different study in ``out`` (default ``False``).
+    progress : bool
+        Show a progress bar (default ``True``).
+    overrides : mapping, optional
+        Top-level keys of the batch file to replace, validated like the file.
+    updates : mapping, optional
+        Dotted config paths and values (``--set``) applied to every scenario of the batch.
+
+    Returns
+    -------
+    tuple of (ResultsStore, dict)
+        The store and the run counts (total, skipped, done, failed).
     """
     return run_batch(file, out=out, executor=executor, force=force, progress=progress,
                      overrides=overrides, updates=updates)
@@ -150,6 +189,18 @@ def batch(file: str | Path, out: str | Path | None = None, executor: ExecutorLik
 
 def summarize(results: str | Path, metrics: Sequence[str] | None = None) -> list[Path]:
     """Summaries and fan charts of a results folder; returns the files written.
+
+    Parameters
+    ----------
+    results : str or Path
+        The results folder (``outputs/<name>``).
+    metrics : sequence of str, optional
+        The metrics to summarise (default: every metric column of the results).
+
+    Returns
+    -------
+    list of Path
+        The files written.
 
     Raises
     ------
@@ -179,6 +230,35 @@ def compare(file: str | Path | ComparisonFile, out: str | Path | None = None,
     Parameters are those of :func:`displacement_sim.workflows.comparison.run_comparison`,
     plus ``report_dir`` (default ``<out>/report``) and ``command``, the command quoted in the
     report's header.
+
+    Parameters
+    ----------
+    file : str, Path or ComparisonFile
+        A comparison file, or a validated ``ComparisonFile``.
+    out : str or Path, optional
+        The results folder (default ``./outputs/<name>``).
+    executor : Executor, concurrent.futures.Executor, dask.distributed.Client, str or None
+        Where runs execute (default: local processes, one per core).
+    force : bool
+        Replace results of a different study in ``out`` (default ``False``).
+    progress : bool
+        Show a progress bar (default ``True``).
+    overrides : mapping, optional
+        Top-level keys of the comparison file to replace, validated like the file.
+    updates : mapping, optional
+        Dotted config paths and values (``--set``) applied to every option's scenario.
+    report_dir : str or Path, optional
+        Folder of the report (default ``<out>/report``).
+    base_dir : str or Path, optional
+        Folder that option scenarios of a ``ComparisonFile`` are relative to (default: the
+        working directory).
+    command : str, optional
+        The command quoted in the report's header.
+
+    Returns
+    -------
+    ComparisonResult
+        The runs, the comparison and its tables, with the report's files in ``report``.
     """
     result = run_comparison(file, out=out, executor=executor, force=force, progress=progress,
                             overrides=overrides, updates=updates, base_dir=base_dir)
@@ -197,6 +277,30 @@ def sensitivity(spec: AnalysisFile | str | Path, out: str | Path | None = None,
     ``evaluator`` replaces the model (tests use the Ishigami function); ``overrides`` replace
     top-level keys of the file (``n``, ``seed``, ...) and ``updates`` (``--set``) change the
     base scenario; see :func:`displacement_sim.workflows.sensitivity.run_sensitivity`.
+
+    Parameters
+    ----------
+    spec : AnalysisFile, str or Path
+        An analysis file path or a validated ``AnalysisFile``.
+    out : str or Path, optional
+        The results folder (default ``./outputs/<name>``); the runs go to ``<out>/runs``.
+    executor : Executor, concurrent.futures.Executor, dask.distributed.Client, str or None
+        Where runs execute (default: local processes, one per core).
+    force : bool
+        Replace the stored runs of a different analysis in ``out`` (default ``False``).
+    progress : bool
+        Show a progress bar (default ``True``).
+    evaluator : callable, optional
+        Replaces the model (default: the model through the executors).
+    overrides : mapping, optional
+        Top-level keys of the analysis file to replace, validated like the file.
+    updates : mapping, optional
+        Dotted config paths and values (``--set``) applied to the base scenario.
+
+    Returns
+    -------
+    SensitivityResult
+        The sample, the outcomes and the tables of indices.
     """
     result = run_sensitivity(spec, out=out, evaluator=evaluator, executor=executor,
                              force=force, progress=progress, overrides=overrides,
@@ -210,7 +314,36 @@ def calibrate(config: Any, economies: Sequence[str] | None = None,
               executor: ExecutorLike = None, *, progress: bool = True,
               update_shipped: bool = False, seed: int | None = None,
               updates: Mapping[str, Any] | None = None) -> dict[str, Calibrator]:
-    """Calibrate economies (:func:`displacement_sim.workflows.calibration.calibrate`)."""
+    """Calibrate economies (:func:`displacement_sim.workflows.calibration.calibrate`).
+
+    Parameters
+    ----------
+    config : str, Path or CalibrationFile
+        The calibration file.
+    economies : sequence of str, optional
+        ISO3 codes to fit (default: the file's).
+    train_until : int, optional
+        Fit on years up to this one and score the later years out of sample.
+    out : str or Path, optional
+        Folder for candidate runs, tables and fitted parameters (default
+        ``./outputs/calibration/<name>``).
+    executor : Executor, concurrent.futures.Executor, dask.distributed.Client, str or None
+        Where runs execute (default: local processes, one per core).
+    progress : bool
+        Show a progress bar (default ``True``).
+    update_shipped : bool
+        Also write each full fit over the shipped ``calibration/calibrated/<ISO3>.toml``
+        (default ``False``).
+    seed : int, optional
+        Replace the file's master seed.
+    updates : mapping, optional
+        Dotted config paths and values (``--set``) applied to every economy's base scenario.
+
+    Returns
+    -------
+    dict of str to Calibrator
+        The fitted calibrator of each economy.
+    """
     return _calibrate(config, economies, train_until, out=out, executor=executor,
                       progress=progress, update_shipped=update_shipped, seed=seed,
                       updates=updates)

@@ -1497,6 +1497,24 @@ def world_robot_density(year: int | None = None, data_dir: str | os.PathLike[str
                         ) -> float:
     """World robot density (IFR) nearest to ``year``: the reference that scales readiness.
 
+    Parameters
+    ----------
+    year : int, optional
+        The year (default :data:`~displacement_sim.constants.LATEST_OBSERVED_YEAR`); the world
+        row of the year nearest to it is used, the earlier one on a tie.
+    data_dir : path-like, optional
+        Data directory; default ``$DISPLACEMENT_SIM_DATA`` or :data:`DEFAULT_DATA_DIR`.
+
+    Returns
+    -------
+    float
+        Industrial robots per 10,000 manufacturing employees, world.
+
+    Raises
+    ------
+    DataError
+        If the data directory or file is missing, or the file has no world row.
+
     References
     ----------
     International Federation of Robotics. World Robotics (robot density).

@@ -25,7 +25,15 @@ _FILE_MODE = 0o666 & ~_read_umask()
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (temporary file in the same folder, then rename)."""
+    """Write ``data`` to ``path`` atomically (temporary file in the same folder, then rename).
+
+    Parameters
+    ----------
+    path : Path
+        The file to write; its folder is created if missing, an existing file is replaced.
+    data : bytes
+        The content.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -41,12 +49,28 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write text atomically."""
+    """Write text atomically.
+
+    Parameters
+    ----------
+    path : Path
+        The file to write (as :func:`atomic_write_bytes`).
+    text : str
+        The content, encoded as UTF-8.
+    """
     atomic_write_bytes(path, text.encode())
 
 
 def atomic_write_parquet(path: Path, df: pd.DataFrame) -> None:
-    """Write a DataFrame as Parquet atomically."""
+    """Write a DataFrame as Parquet atomically.
+
+    Parameters
+    ----------
+    path : Path
+        The file to write (as :func:`atomic_write_bytes`).
+    df : pandas.DataFrame
+        The table, written without its index.
+    """
     buf = io.BytesIO()
     df.to_parquet(buf, index=False)
     atomic_write_bytes(path, buf.getvalue())

@@ -572,13 +572,35 @@ class RunOutcome:
 
 
 def long_term_unemployed_years(run: pd.DataFrame) -> float:
-    """Person-years of long-term unemployment over months 1 to the horizon."""
+    """Person-years of long-term unemployment over months 1 to the horizon.
+
+    Parameters
+    ----------
+    run : pandas.DataFrame
+        One run's tidy results (one economy, or several pooled by :func:`monthly`).
+
+    Returns
+    -------
+    float
+        Long-term unemployed people summed over the months, divided by 12 (person-years).
+    """
     share = monthly(run, "long_term_unemployed_share")
     return float(np.nansum(share * monthly(run, "unemployed"))) / 12.0
 
 
 def urban_rural_gap(run: pd.DataFrame) -> float:
-    """Absolute difference of the rural and urban unemployment rates in the last month."""
+    """Absolute difference of the rural and urban unemployment rates in the last month.
+
+    Parameters
+    ----------
+    run : pandas.DataFrame
+        One run's tidy results, for one economy (the urban and rural rates do not pool).
+
+    Returns
+    -------
+    float
+        The gap, in points (0-1).
+    """
     return abs(Reduce("horizon", "unemployment_rate_rural")(run)
                - Reduce("horizon", "unemployment_rate_urban")(run))
 
@@ -725,6 +747,21 @@ def outcome_names() -> tuple[str, ...]:
 def check_name(name: str) -> str:
     """``name`` if it is an outcome (:func:`outcome_names`); else a ``ValueError`` saying why.
 
+    Parameters
+    ----------
+    name : str
+        The outcome name.
+
+    Returns
+    -------
+    str
+        ``name``.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is a former name (the message gives the new one) or unknown.
+
     Examples
     --------
     >>> check_name("reemployed_within_12m")
@@ -740,7 +777,23 @@ def check_name(name: str) -> str:
 
 
 def resolve(name: str) -> str:
-    """The current name of an outcome, accepting a former name (:data:`RENAMED`)."""
+    """The current name of an outcome, accepting a former name (:data:`RENAMED`).
+
+    Parameters
+    ----------
+    name : str
+        An outcome name, current or former.
+
+    Returns
+    -------
+    str
+        The current name.
+
+    Raises
+    ------
+    ValueError
+        If the name is unknown.
+    """
     return check_name(RENAMED.get(name, name))
 
 
@@ -755,6 +808,15 @@ class View(Mapping[str, T]):
     """A read-only, live view of a registry: ``fn`` of each entry, by name.
 
     Entries added to the registry later (for example in a test) appear in the view.
+
+    Parameters
+    ----------
+    source : mapping
+        The registry (name -> entry), read at each access.
+    fn : callable
+        Maps an entry to the view's value.
+    keep : callable, optional
+        Keeps only the entries for which it returns true (default: every entry).
     """
 
     def __init__(self, source: Mapping[str, V], fn: Callable[[V], T],
@@ -875,6 +937,16 @@ def update_markdown(text: str) -> str:
     """``text`` with every generated block (``<!-- BEGIN GENERATED name ... -->`` to
     ``<!-- END GENERATED name -->``) replaced by :func:`markdown_tables`.
 
+    Parameters
+    ----------
+    text : str
+        A Markdown document (docs/outputs.md).
+
+    Returns
+    -------
+    str
+        The document with the blocks regenerated.
+
     Raises
     ------
     KeyError
@@ -885,13 +957,35 @@ def update_markdown(text: str) -> str:
 
 
 def generated_blocks(text: str) -> list[str]:
-    """Names of the generated blocks in ``text``, in order."""
+    """Names of the generated blocks in ``text``, in order.
+
+    Parameters
+    ----------
+    text : str
+        A Markdown document (docs/outputs.md).
+
+    Returns
+    -------
+    list of str
+        The block names.
+    """
     return [m[2] for m in _BLOCK.finditer(text)]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m displacement_sim.outcomes [FILE ...]``: rewrite the tables of each FILE in
-    place, or print every table when no file is given."""
+    place, or print every table when no file is given.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The files to rewrite (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit status, 0.
+    """
     args = list(sys.argv[1:] if argv is None else argv)
     if not args:
         for name, table in markdown_tables().items():

@@ -30,7 +30,23 @@ SCENARIO_DIR = scenario_dir()
 
 
 def read_toml(path: Path) -> dict[str, Any]:
-    """Parse a TOML file, turning every failure into a ``ScenarioError`` naming the file."""
+    """Parse a TOML file, turning every failure into a ``ScenarioError`` naming the file.
+
+    Parameters
+    ----------
+    path : Path
+        The TOML file.
+
+    Returns
+    -------
+    dict
+        The parsed tables.
+
+    Raises
+    ------
+    ScenarioError
+        If the file is missing, a directory, unreadable or not valid TOML.
+    """
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
@@ -53,6 +69,19 @@ def resolve_path(ref: str | Path, base: Path | None = None) -> Path:
     ``scenarios/`` by path or by name (``baseline`` is ``scenarios/baseline.toml``).
 
     Returns the first candidate if none is a file (see :func:`not_found`).
+
+    Parameters
+    ----------
+    ref : str or Path
+        The path or name as written.
+    base : Path, optional
+        The folder of the file that names ``ref`` (default: none, so relative paths are tried
+        in the working directory and ``scenarios/`` only).
+
+    Returns
+    -------
+    Path
+        The first candidate that is a file, else the first candidate.
     """
     p = Path(ref)
     candidates = [p] if p.is_absolute() else [
@@ -72,7 +101,18 @@ def shipped_names() -> list[str]:
 
 def not_found(ref: str | Path) -> ScenarioError:
     """The error for a scenario that is neither a file nor a shipped name, with the closest
-    names (``no scenario 'basline'; did you mean 'baseline'?``)."""
+    names (``no scenario 'basline'; did you mean 'baseline'?``).
+
+    Parameters
+    ----------
+    ref : str or Path
+        The scenario as it was named.
+
+    Returns
+    -------
+    ScenarioError
+        The error, to raise.
+    """
     p = Path(ref)
     name = p.stem if p.suffix == ".toml" else p.name
     choices = dict.fromkeys(shipped_names())
@@ -100,7 +140,27 @@ def _upper_economy_keys(raw: dict[str, Any]) -> None:
 
 
 def load_raw(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """Read a scenario file with its ``extends`` chain merged (the file's own keys win)."""
+    """Read a scenario file with its ``extends`` chain merged (the file's own keys win).
+
+    Parameters
+    ----------
+    path : Path
+        The scenario file.
+    _seen : tuple of Path
+        The files whose ``extends`` led here (internal: detects circular chains; default
+        empty).
+
+    Returns
+    -------
+    dict
+        The file's tables merged over those of the files it extends.
+
+    Raises
+    ------
+    ScenarioError
+        If a file is unreadable or not TOML, or ``extends`` is circular, malformed or names a
+        missing file.
+    """
     path = path.resolve()
     if path in _seen:
         chain = " -> ".join(str(p) for p in (*_seen, path))
@@ -143,7 +203,15 @@ def _leaf_paths(table: dict[str, Any], prefix: tuple[str, ...] = ()) -> list[tup
 
 def drop_economy_values(data: dict[str, Any], path: tuple[str, ...]) -> None:
     """Remove per-economy values at ``path`` (a setting for every economy made later wins
-    over per-economy values it inherits, such as calibrated ones)."""
+    over per-economy values it inherits, such as calibrated ones).
+
+    Parameters
+    ----------
+    data : dict
+        Scenario data in file layout; its ``economy`` tables are changed in place.
+    path : tuple of str
+        The key path inside an economy's table (``("policy", "benefits", "replacement_rate")``).
+    """
     for override in (data.get("economy") or {}).values():
         node = override
         for key in path[:-1]:
@@ -155,7 +223,23 @@ def drop_economy_values(data: dict[str, Any], path: tuple[str, ...]) -> None:
 
 
 def to_scenario_dict(raw: dict[str, Any]) -> dict[str, Any]:
-    """Move the top-level parameter sections of a file into ``defaults``."""
+    """Move the top-level parameter sections of a file into ``defaults``.
+
+    Parameters
+    ----------
+    raw : dict
+        Scenario data in file layout (top-level sections).
+
+    Returns
+    -------
+    dict
+        The same data with the sections under ``defaults``, as ``Scenario`` validates it.
+
+    Raises
+    ------
+    ScenarioError
+        If the data has both top-level sections and ``defaults``.
+    """
     out = {k: v for k, v in raw.items() if k not in SECTIONS}
     sections = {k: raw[k] for k in SECTIONS if k in raw}
     if sections:
@@ -168,7 +252,23 @@ def to_scenario_dict(raw: dict[str, Any]) -> dict[str, Any]:
 def load_validated[M: BaseModel](path: str | Path, schema: type[M],
                                  error: type[Exception] = ScenarioError) -> tuple[M, Path]:
     """Read a TOML file and validate it against ``schema`` (batch, analysis, calibration
-    files); every problem becomes one ``error`` naming the file and the key."""
+    files); every problem becomes one ``error`` naming the file and the key.
+
+    Parameters
+    ----------
+    path : str or Path
+        The TOML file.
+    schema : type of pydantic.BaseModel
+        The model to validate against.
+    error : type of Exception
+        The exception raised for an invalid value (default ``ScenarioError``); an unreadable
+        file raises ``ScenarioError``.
+
+    Returns
+    -------
+    tuple of (model, Path)
+        The validated file and its path.
+    """
     path = Path(path)
     raw = read_toml(path)
     try:
@@ -180,7 +280,24 @@ def load_validated[M: BaseModel](path: str | Path, schema: type[M],
 def with_overrides[M: BaseModel](model: M, overrides: Mapping[str, Any], source: str,
                                  error: type[Exception] = ScenarioError) -> M:
     """A validated file (batch, analysis, calibration) with top-level keys replaced, validated
-    like the file; ``None`` values are ignored. Errors name ``source`` and the key."""
+    like the file; ``None`` values are ignored. Errors name ``source`` and the key.
+
+    Parameters
+    ----------
+    model : pydantic.BaseModel
+        The validated file.
+    overrides : mapping
+        Top-level keys and their new values.
+    source : str
+        What the data came from (a file, ``--set``), named by every error message.
+    error : type of Exception
+        The exception raised for an invalid value (default ``ScenarioError``).
+
+    Returns
+    -------
+    pydantic.BaseModel
+        A new model of the same type (``model`` itself if no value is given).
+    """
     values = {k: v for k, v in overrides.items() if v is not None}
     if not values:
         return model
@@ -191,7 +308,20 @@ def with_overrides[M: BaseModel](model: M, overrides: Mapping[str, Any], source:
 
 
 def format_validation_error(source: str, exc: ValidationError) -> str:
-    """One line per problem: file, key path (as written in the file), what was expected."""
+    """One line per problem: file, key path (as written in the file), what was expected.
+
+    Parameters
+    ----------
+    source : str
+        What the data came from (a file, ``--set``), named by every error message.
+    exc : pydantic.ValidationError
+        The validation error.
+
+    Returns
+    -------
+    str
+        The message, one line per problem.
+    """
     lines = []
     errors = exc.errors()
     failed = {tuple(e["loc"]) for e in errors}
@@ -221,7 +351,25 @@ def format_validation_error(source: str, exc: ValidationError) -> str:
 
 
 def validate(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
-    """Validate a scenario dict (file layout) into a ``Scenario``."""
+    """Validate a scenario dict (file layout) into a ``Scenario``.
+
+    Parameters
+    ----------
+    data : dict
+        Scenario data in file layout (top-level sections, as :func:`load_raw` returns it).
+    source : str
+        What the data came from, named by every error message (default ``"<scenario>"``).
+
+    Returns
+    -------
+    Scenario
+        The validated scenario.
+
+    Raises
+    ------
+    ScenarioError
+        With one line per problem.
+    """
     try:
         return Scenario.model_validate(to_scenario_dict(data))
     except ScenarioError as exc:
@@ -265,6 +413,25 @@ def with_updates(scenario: Scenario, updates: dict[str, Any], source: str = "<up
     economy: replaces per-economy values of that key too) or
     ``"economy.VNM.policy.capacity_building.share_of_gdp"`` (one economy; the code may be
     lower case) to values. Errors name ``source`` and the key.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+    updates : dict
+        Dotted key paths and their values.
+    source : str
+        What the updates came from, named by every error message (default ``"<update>"``).
+
+    Returns
+    -------
+    Scenario
+        A new validated scenario.
+
+    Raises
+    ------
+    ScenarioError
+        If a key or value is invalid.
     """
     data = scenario.model_dump(mode="json")
     file_layout = {k: v for k, v in data.items() if k != "defaults"}

@@ -35,6 +35,21 @@ def key_to_ints(parts: Iterable[object]) -> tuple[int, ...]:
     Integers are kept as they are; anything else is hashed with SHA-256 of its ``str``, so the
     result does not depend on the Python process (unlike ``hash``).
 
+    Parameters
+    ----------
+    parts : iterable
+        The parts of the key: non-negative integers, or anything with a ``str``.
+
+    Returns
+    -------
+    tuple of int
+        One integer per part.
+
+    Raises
+    ------
+    ValueError
+        If an integer part is negative.
+
     Examples
     --------
     The text part is the first four bytes of its SHA-256, the same in every process and on
@@ -104,5 +119,13 @@ def run_seed(master_seed: int, replicate: int, stream: str | None = None) -> int
 
 def tool_seed(master_seed: int, purpose: str) -> int:
     """A seed in ``[1, 2**31 - 1)`` for a tool (SALib, scipy), from the master seed and what
-    it is for (some of SALib's functions treat 0 as "no seed")."""
+    it is for (some of SALib's functions treat 0 as "no seed").
+
+    Parameters
+    ----------
+    master_seed : int
+        The master seed.
+    purpose : str
+        What the seed is for (for example ``"calibration-refit-1"``).
+    """
     return derive_seed(master_seed, ("tool", purpose)) % (2**31 - 2) + 1

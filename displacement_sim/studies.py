@@ -149,12 +149,39 @@ class BatchFile(Strict):
 
 
 def load_batch_file(path: str | Path) -> tuple[BatchFile, Path]:
-    """Read and validate a batch file."""
+    """Read and validate a batch file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The batch file (TOML).
+
+    Returns
+    -------
+    tuple of (BatchFile, Path)
+        The validated file and its path.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file and the key, for an unreadable file or any invalid value.
+    """
     return load_validated(path, BatchFile)
 
 
 def sweep_points(sweep: Sweep) -> list[dict[str, Any]]:
-    """Every combination of sweep values (a single empty point when there is no sweep)."""
+    """Every combination of sweep values (a single empty point when there is no sweep).
+
+    Parameters
+    ----------
+    sweep : Sweep
+        The sweep of a batch file.
+
+    Returns
+    -------
+    list of dict
+        One mapping of config path to value per point.
+    """
     if not sweep.parameters:
         return [{}]
     keys = list(sweep.parameters)
@@ -242,7 +269,25 @@ class ComparisonFile(Strict):
 
 
 def validate_comparison(raw: dict[str, Any], source: str) -> ComparisonFile:
-    """Validate a comparison dict (file layout), naming ``source`` and the key in errors."""
+    """Validate a comparison dict (file layout), naming ``source`` and the key in errors.
+
+    Parameters
+    ----------
+    raw : dict
+        The comparison file's tables.
+    source : str
+        What the data came from (the file), named by every error message.
+
+    Returns
+    -------
+    ComparisonFile
+        The validated file.
+
+    Raises
+    ------
+    ScenarioError
+        With one line per invalid key.
+    """
     try:
         return ComparisonFile.model_validate(raw)
     except ValidationError as exc:
@@ -337,5 +382,21 @@ class CalibrationFile(Strict):
 
 
 def load_calibration_file(path: str | Path) -> tuple[CalibrationFile, Path]:
-    """Read and validate a calibration file (errors name the file and key)."""
+    """Read and validate a calibration file (errors name the file and key).
+
+    Parameters
+    ----------
+    path : str or Path
+        The calibration file (TOML).
+
+    Returns
+    -------
+    tuple of (CalibrationFile, Path)
+        The validated file and its path.
+
+    Raises
+    ------
+    CalibrationError
+        For an invalid value (an unreadable file raises ``ScenarioError``).
+    """
     return load_validated(path, CalibrationFile, CalibrationError)

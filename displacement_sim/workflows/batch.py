@@ -39,6 +39,27 @@ def expand_batch(batch: BatchFile, base_dir: Path, source: str = "<batch>",
 
     ``source`` (the batch file) prefixes every error message. ``updates`` (dotted config
     paths, as ``--set`` gives them) change every scenario before the sweeps apply.
+
+    Parameters
+    ----------
+    batch : BatchFile
+        The validated batch file.
+    base_dir : Path
+        The folder that the batch's scenario paths are relative to.
+    source : str
+        Names the batch in error messages (default ``"<batch>"``).
+    updates : mapping, optional
+        Dotted config paths and values applied to every scenario before the sweeps.
+
+    Returns
+    -------
+    list of RunSpec
+        Scenarios, then sweep points, then replicates.
+
+    Raises
+    ------
+    ScenarioError
+        If a scenario or sweep variant is invalid, or two runs are identical.
     """
     specs: list[RunSpec] = []
     overrides = {"years": batch.years, "economies": batch.economies,
@@ -120,6 +141,26 @@ def run_scenario(scenario: Scenario | str | Path, out: str | Path | None = None,
     Seeds follow the one policy (:mod:`displacement_sim.seeding`): common random numbers under
     the scenario's master seed, so the runs are those of any batch, comparison or sensitivity
     analysis with the same scenario and seed (same run ids, same results).
+
+    Parameters
+    ----------
+    scenario : Scenario, str or Path
+        A validated scenario, a scenario file or the name of a shipped one.
+    out : str or Path, optional
+        The results folder (default ``./outputs/<scenario name>``).
+    replicates : int, optional
+        Number of runs (default: the scenario's ``replicates``).
+    executor : Executor, concurrent.futures.Executor, dask.distributed.Client, str or None
+        Where runs execute (default: local processes, one per core).
+    force : bool
+        Replace results of a different study in ``out`` (default ``False``).
+    progress : bool
+        Show a progress bar (default ``True``).
+
+    Returns
+    -------
+    tuple of (ResultsStore, dict)
+        The store and the run counts (total, skipped, done, failed).
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)

@@ -48,7 +48,28 @@ from displacement_sim.workflows.store import ResultsStore
 
 
 def observed(iso3: str, start: int, end: int) -> pd.DataFrame:
-    """Observed target series (percent) for one economy, one row per year."""
+    """Observed target series (percent) for one economy, one row per year.
+
+    Parameters
+    ----------
+    iso3 : str
+        ISO3 code of the economy.
+    start : int
+        First year kept.
+    end : int
+        Last year kept.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by year, one column per series of ``SERIES_INDICATORS``: the sector shares of
+        employment (from ILOEST counts) and the unemployment rate.
+
+    Raises
+    ------
+    CalibrationError
+        If a series lacks a year between ``start`` and ``end``.
+    """
     cols = {}
     total = load_series("EMP_2EMP_SEX_ECO_NB.ECO_DETAILS_TOTAL", [iso3]).set_index("year")[
         "value"]

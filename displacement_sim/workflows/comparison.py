@@ -63,6 +63,22 @@ def option_scenarios(cf: ComparisonFile, base_dir: Path, source: str = "<compari
 
     ``updates`` (dotted config paths, as ``--set`` gives them) change every option's scenario.
 
+    Parameters
+    ----------
+    cf : ComparisonFile
+        The validated comparison file.
+    base_dir : Path
+        The folder that the options' scenario paths are relative to.
+    source : str
+        Names the comparison in error messages (default ``"<comparison>"``).
+    updates : mapping, optional
+        Dotted config paths and values applied to every option's scenario.
+
+    Returns
+    -------
+    dict of str to Scenario
+        Each option's validated scenario, by option key.
+
     Raises
     ------
     ScenarioError
@@ -124,6 +140,18 @@ def option_results(df: pd.DataFrame, specs: Sequence[RunSpec]) -> pd.DataFrame:
     """Each option's rows of the stored results, labelled with the option (``scenario``).
 
     A run shared by two options (the same settings) appears once per option.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The stored results (one row per run, economy and month).
+    specs : sequence of RunSpec
+        Every option's run specs; the spec's name is its option.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The options' rows, with ``scenario`` set to the option.
     """
     ids: dict[str, list[str]] = {}
     for s in specs:
@@ -134,7 +162,20 @@ def option_results(df: pd.DataFrame, specs: Sequence[RunSpec]) -> pd.DataFrame:
 
 
 def write_tables(comparison: Comparison, folder: str | Path) -> list[Path]:
-    """Write every comparison table as CSV into ``folder`` (atomically); return the paths."""
+    """Write every comparison table as CSV into ``folder`` (atomically); return the paths.
+
+    Parameters
+    ----------
+    comparison : Comparison
+        The analysed comparison.
+    folder : str or Path
+        The folder of the tables (created if missing).
+
+    Returns
+    -------
+    list of Path
+        One ``<table name>.csv`` per table.
+    """
     folder = Path(folder)
     paths = []
     for name, table in comparison.tables().items():
@@ -222,7 +263,18 @@ def run_comparison(file: str | Path | ComparisonFile, out: str | Path | None = N
 
 
 def read_comparison_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
-    """Read the tables written by :func:`write_tables` (``<out>/comparison``)."""
+    """Read the tables written by :func:`write_tables` (``<out>/comparison``).
+
+    Parameters
+    ----------
+    folder : str or Path
+        The folder of the tables.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        Each table by its file name without ``.csv``.
+    """
     folder = Path(folder)
     return {p.stem: pd.read_csv(p) for p in sorted(folder.glob("*.csv"))}
 

@@ -25,14 +25,44 @@ from displacement_sim.workflows.store import ResultsStore
 
 
 def definition_hash(specs: Sequence[RunSpec], master_seed: int) -> str:
-    """Hash of what a study computes: its run ids and seeds."""
+    """Hash of what a study computes: its run ids and seeds.
+
+    Parameters
+    ----------
+    specs : sequence of RunSpec
+        The study's runs.
+    master_seed : int
+        The study's master seed.
+
+    Returns
+    -------
+    str
+        SHA-256 hex digest.
+    """
     text = json.dumps([[s.run_id, s.seed] for s in specs] + [master_seed])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def manifest_for(name: str, specs: Sequence[RunSpec], master_seed: int,
                  definition: dict[str, Any]) -> dict[str, Any]:
-    """The manifest of a study: its definition, resolved scenarios, run keys and seeds."""
+    """The manifest of a study: its definition, resolved scenarios, run keys and seeds.
+
+    Parameters
+    ----------
+    name : str
+        The study's name.
+    specs : sequence of RunSpec
+        The study's runs.
+    master_seed : int
+        The study's master seed.
+    definition : dict
+        What the study is, as its file gives it (stored as is).
+
+    Returns
+    -------
+    dict
+        The manifest, JSON-serialisable.
+    """
     scenarios = {}
     for s in specs:
         scenarios.setdefault(s.key, {"name": s.name, "params": s.params,
@@ -52,7 +82,20 @@ def manifest_for(name: str, specs: Sequence[RunSpec], master_seed: int,
 
 
 def check_unique(specs: Sequence[RunSpec], source: str) -> None:
-    """Raise a one-line error if two specs are the same run."""
+    """Raise a one-line error if two specs are the same run.
+
+    Parameters
+    ----------
+    specs : sequence of RunSpec
+        The runs.
+    source : str
+        Names the study in the error message.
+
+    Raises
+    ------
+    ScenarioError
+        If two specs have the same run id.
+    """
     ids = [s.run_id for s in specs]
     if len(set(ids)) != len(ids):
         dup = next(i for i in ids if ids.count(i) > 1)
@@ -65,6 +108,26 @@ def open_store(name: str, specs: Sequence[RunSpec], master_seed: int,
                definition: dict[str, Any], out: str | Path | None = None,
                force: bool = False) -> ResultsStore:
     """Claim the results folder ``out`` (default ``./outputs/<name>``) for these runs.
+
+    Parameters
+    ----------
+    name : str
+        The study's name.
+    specs : sequence of RunSpec
+        The study's runs.
+    master_seed : int
+        The study's master seed.
+    definition : dict
+        What the study is, stored in the manifest.
+    out : str or Path, optional
+        The results folder (default ``./outputs/<name>``).
+    force : bool
+        Clear the results of a different study in ``out`` (default ``False``).
+
+    Returns
+    -------
+    ResultsStore
+        The store, with the study's manifest written.
 
     Raises
     ------

@@ -121,7 +121,13 @@ def _context() -> multiprocessing.context.BaseContext:
 
 
 class ProcessExecutor(Executor):
-    """Local worker processes (forkserver or spawn context), one per core by default."""
+    """Local worker processes (forkserver or spawn context), one per core by default.
+
+    Parameters
+    ----------
+    n_workers : int, optional
+        Number of worker processes (default: the number of cores).
+    """
 
     def __init__(self, n_workers: int | None = None) -> None:
         self.n_workers = n_workers or os.cpu_count() or 1
@@ -146,7 +152,14 @@ class ProcessExecutor(Executor):
 
 
 class FuturesExecutor(Executor):
-    """Any :class:`concurrent.futures.Executor`, which stays open: its owner closes it."""
+    """Any :class:`concurrent.futures.Executor`, which stays open: its owner closes it.
+
+    Parameters
+    ----------
+    pool : concurrent.futures.Executor
+        The pool; at most twice its ``_max_workers`` (else twice the number of cores) tasks
+        are in flight.
+    """
 
     def __init__(self, pool: concurrent.futures.Executor) -> None:
         self._pool = pool
@@ -163,7 +176,24 @@ class FuturesExecutor(Executor):
 
 class DaskExecutor(Executor):
     """dask.distributed: a ``client`` you hand in (left open), a ``scheduler`` address
-    (``tcp://HOST:PORT``) to connect to, or else a LocalCluster started for the runs."""
+    (``tcp://HOST:PORT``) to connect to, or else a LocalCluster started for the runs.
+
+    Parameters
+    ----------
+    n_workers : int, optional
+        Workers of the LocalCluster, one thread each (default: the number of cores).
+    scheduler : str, optional
+        Address of a running scheduler (``tcp://HOST:PORT``).
+    connect_timeout : float
+        Seconds to wait for ``scheduler`` (default 10).
+    client : dask.distributed.Client, optional
+        A client to run on; it is not closed.
+
+    Raises
+    ------
+    ExecutorError
+        If the scheduler cannot be reached or the cluster cannot start.
+    """
 
     def __init__(self, n_workers: int | None = None, scheduler: str | None = None,
                  connect_timeout: float = 10.0, client: Any = None) -> None:
@@ -209,7 +239,27 @@ class DaskExecutor(Executor):
 
 def make_executor(name: ExecutorName = "processes", n_workers: int | None = None,
                   scheduler: str | None = None) -> Executor:
-    """Build an executor by name; a ``scheduler`` address implies ``dask``."""
+    """Build an executor by name; a ``scheduler`` address implies ``dask``.
+
+    Parameters
+    ----------
+    name : {"processes", "sequential", "dask"}
+        The executor (default ``"processes"``; with one worker, sequential).
+    n_workers : int, optional
+        Number of workers (default: the number of cores).
+    scheduler : str, optional
+        Address of a Dask scheduler (``tcp://HOST:PORT``); implies ``"dask"``.
+
+    Returns
+    -------
+    Executor
+        A new executor; the caller closes it.
+
+    Raises
+    ------
+    ExecutorError
+        For an unknown name, fewer than one worker, or a scheduler that cannot be reached.
+    """
     if n_workers is not None and n_workers < 1:
         raise ExecutorError(f"--workers must be at least 1, got {n_workers}")
     if scheduler:

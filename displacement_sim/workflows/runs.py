@@ -32,6 +32,16 @@ def scenario_key(scenario: Scenario) -> str:
     Each simulated economy enters through its resolved, validated settings, so ``0`` and
     ``0.0`` in an override, or an override of an economy that is not simulated, do not change
     the key.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+
+    Returns
+    -------
+    str
+        SHA-256 hex digest.
     """
     data = scenario.model_dump(mode="json", exclude={"seed", "replicates", "economy",
                                                      "defaults"})
@@ -49,6 +59,22 @@ def run_id(scenario: Scenario, replicate: int, master_seed: int,
     run draws its own numbers instead of common random numbers
     (:mod:`displacement_sim.seeding`). The same scenario, master seed, pairing and replicate
     give the same id, and the same results, through every entry point.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+    replicate : int
+        The replicate number.
+    master_seed : int
+        The master seed.
+    common_random_numbers : bool
+        Whether the run uses common random numbers (default ``True``).
+
+    Returns
+    -------
+    str
+        The run id.
     """
     pairing = "" if common_random_numbers else "i"
     return (f"{scenario.name}-{scenario_key(scenario)[:12]}-s{master_seed}{pairing}"
@@ -132,6 +158,16 @@ def run_one(spec: RunSpec) -> pd.DataFrame:
     Columns: ``KEY_COLUMNS``, ``variant`` (scenario and sweep point), ``year``, one column per
     sweep parameter, then the metrics
     (``displacement_sim.model.METRICS``).
+
+    Parameters
+    ----------
+    spec : RunSpec
+        The run.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per economy and month.
     """
     model = DisplacementModel(spec.scenario, seed=spec.seed)
     model.run_months(12 * spec.scenario.years)
@@ -150,7 +186,18 @@ def run_one(spec: RunSpec) -> pd.DataFrame:
 
 
 def to_parquet_bytes(df: pd.DataFrame) -> bytes:
-    """A run's table as Parquet bytes (encoded where the run ran, to spare the coordinator)."""
+    """A run's table as Parquet bytes (encoded where the run ran, to spare the coordinator).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table, written without its index.
+
+    Returns
+    -------
+    bytes
+        The Parquet file.
+    """
     buf = io.BytesIO()
     df.to_parquet(buf, index=False)
     return buf.getvalue()
@@ -162,6 +209,17 @@ def timed_run(spec: RunSpec) -> tuple[str, bytes | None, str | None, float]:
 
     Executors call this, so that one failing run is recorded and does not stop the others;
     the worker encodes the table, so the coordinator only writes bytes.
+
+    Parameters
+    ----------
+    spec : RunSpec
+        The run.
+
+    Returns
+    -------
+    tuple of (str, bytes or None, str or None, float)
+        The run id, the results as Parquet (``None`` if the run failed), the error as
+        ``"<type>: <message>"`` (``None`` if it succeeded) and the wall-clock seconds.
     """
     start = time.perf_counter()
     try:

@@ -40,6 +40,27 @@ def model_evaluator(out: Path, executor: ExecutorLike = None, force: bool = Fals
 
     ``updates`` (dotted config paths, as ``--set`` gives them) change the base scenario; the
     factors are sampled on top of them.
+
+    Parameters
+    ----------
+    out : Path
+        The analysis's results folder; the runs are stored in ``<out>/runs``.
+    executor : Executor, concurrent.futures.Executor, dask.distributed.Client, str or None
+        Where runs execute (default: local processes, one per core).
+    force : bool
+        Replace the stored runs of a different analysis (default ``False``).
+    progress : bool
+        Show a progress bar (default ``True``).
+    base_dir : Path, optional
+        The folder that the analysis file's base scenario path is relative to.
+    updates : mapping, optional
+        Dotted config paths and values applied to the base scenario.
+
+    Returns
+    -------
+    callable
+        ``evaluate(spec, sample)``: the outcomes of every sample point, one array of shape
+        ``(points, replicates)`` per output name.
     """
 
     def evaluate(spec: AnalysisFile, sample: np.ndarray) -> dict[str, np.ndarray]:

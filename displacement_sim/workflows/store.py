@@ -143,5 +143,23 @@ class ResultsStore:
 
 def read_results(root: str | os.PathLike[str], columns: Iterable[str] | None = None
                  ) -> pd.DataFrame:
-    """Read a results folder (``outputs/<name>``) as one tidy table."""
+    """Read a results folder (``outputs/<name>``) as one tidy table.
+
+    Parameters
+    ----------
+    root : str or path-like
+        The results folder.
+    columns : iterable of str, optional
+        Columns to read (default: every column).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Every stored run, sorted by scenario, replicate, run, economy and month.
+
+    Raises
+    ------
+    StoreError
+        If the folder holds no results.
+    """
     return ResultsStore(root).read(columns)

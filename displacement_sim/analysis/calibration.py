@@ -53,7 +53,21 @@ SERIES_INDICATORS: dict[str, str] = {
 
 
 def simulated(results: pd.DataFrame, start_year: int) -> pd.DataFrame:
-    """Annual means of the target series (percent) from one run's monthly results."""
+    """Annual means of the target series (percent) from one run's monthly results.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        One run's monthly results for one economy (``step``, ``employed``,
+        ``employment_<sector>``, ``unemployment_rate``).
+    start_year : int
+        The calendar year of month 0.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by year (``cal_year``), one column per target series (``SERIES_INDICATORS``).
+    """
     df = results.copy()
     df["cal_year"] = start_year + (df["step"] // 12)
     emp = df["employed"].to_numpy(float)
@@ -66,7 +80,24 @@ def simulated(results: pd.DataFrame, start_year: int) -> pd.DataFrame:
 
 def loss_of(sim: pd.DataFrame, obs: pd.DataFrame, targets: Sequence[Target],
             years: Sequence[int]) -> float:
-    """Mean of weighted, scaled squared errors over targets and years."""
+    """Mean of weighted, scaled squared errors over targets and years.
+
+    Parameters
+    ----------
+    sim : pandas.DataFrame
+        Simulated annual series, indexed by year (:func:`simulated`).
+    obs : pandas.DataFrame
+        Observed annual series, indexed by year, same columns.
+    targets : sequence of Target
+        The target series, each with its scale (percentage points) and weight.
+    years : sequence of int
+        The years in the loss (the training years).
+
+    Returns
+    -------
+    float
+        The weighted mean over targets of each target's mean squared scaled error.
+    """
     total, weight = 0.0, 0.0
     for t in targets:
         err = (sim.loc[years, t.series] - obs.loc[years, t.series]) / t.scale
@@ -84,6 +115,23 @@ def uncertainty_from_history(history: pd.DataFrame, cfg: CalibrationFile,
     (at least ``len(parameters) + 1``). A parameter whose range in that set spans more than
     ``identifiability_threshold`` of its bounds is not pinned down by the data: candidates
     that fit about as well disagree on it.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        Every candidate evaluated: one column per parameter and ``loss``.
+    cfg : CalibrationFile
+        The calibration file (parameters, ``near_optimal``, ``identifiability_threshold``).
+    best : sequence of float
+        The best parameter values, in the order of ``cfg.parameter``.
+    refits : sequence of sequence of float, optional
+        The optima of repeated fits with other seeds, for the re-fit spread (default: none).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per parameter: ``best``, the near-optimal range and its span (share of the
+        bounds), ``identified`` and, with ``refits``, ``refit_mean`` and ``refit_sd``.
     """
     h = history[np.isfinite(history["loss"])].sort_values("loss")
     k = max(int(np.ceil(cfg.near_optimal * len(h))), len(cfg.parameter) + 1)
@@ -110,6 +158,22 @@ def params_toml(economy: str, cfg: CalibrationFile, uncertainty: pd.DataFrame,
 
     Parameters the data do not pin down (``identified`` false) are written as comments, so a
     scenario that extends the file keeps their documented defaults.
+
+    Parameters
+    ----------
+    economy : str
+        ISO3 code of the economy fitted.
+    cfg : CalibrationFile
+        The calibration file (its parameters' config paths).
+    uncertainty : pandas.DataFrame
+        From :func:`uncertainty_from_history` (``best`` and ``identified`` per parameter).
+    loss : float
+        The best loss, quoted in the header comment.
+
+    Returns
+    -------
+    str
+        The TOML text.
     """
     unc = uncertainty.set_index("parameter")
     lines = [f"# Calibrated parameters for {economy} ({cfg.name}): fitted "
@@ -141,6 +205,20 @@ def score_out_of_sample(fit: pd.DataFrame, cfg: CalibrationFile) -> pd.DataFrame
 
     Naive forecasts: persistence (the last training year's observed value) and the linear
     trend of each series over the training years.
+
+    Parameters
+    ----------
+    fit : pandas.DataFrame
+        Observed and simulated series per economy, series and year, with ``sample`` (``train``
+        or ``test``), as ``Calibrator.fit_``.
+    cfg : CalibrationFile
+        The calibration file (unused: the test years are those of ``fit``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per economy and series with test years: ``mae_model_pp``,
+        ``mae_persistence_pp``, ``mae_trend_pp`` and whether the model beats each benchmark.
     """
     rows = []
     for (economy, series), d in fit.groupby(["economy", "series"]):

@@ -121,6 +121,13 @@ def _zero(values: np.ndarray) -> float:
 def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float, int]:
     """Mean and t-interval of the finite values: ``(mean, low, high, n)``; NaN bounds if n < 2.
 
+    Parameters
+    ----------
+    values : numpy.ndarray
+        The sample; non-finite values are left out.
+    confidence : float
+        Level of the confidence interval (default 0.95).
+
     Examples
     --------
     >>> t_interval(np.array([1.0, 1.0, 1.0]))
@@ -146,6 +153,15 @@ def fieller_interval(x: np.ndarray, y: np.ndarray, confidence: float = 0.95
     a mean below 1e-9 of the largest ``|y|`` counts as zero). The bounds are NaN
     when the interval is unbounded, which happens when ``mean(y)`` is not significantly
     different from zero at this confidence (Fieller 1954; Willan & O'Brien 1996).
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        The numerators (extra costs), one per pair.
+    y : numpy.ndarray
+        The denominators (gains), one per pair; pairs with a non-finite value are left out.
+    confidence : float
+        Level of the confidence interval (default 0.95).
 
     Examples
     --------
@@ -345,6 +361,16 @@ def cost_effectiveness_pairs(outcomes: pd.DataFrame, reference: str,
     long-term-unemployment person-years minus the option's. The pair's ratio is extra cost /
     gain, and is missing ("no gain") when the gain is zero or negative.
 
+    Parameters
+    ----------
+    outcomes : pandas.DataFrame
+        The table of :func:`run_outcomes`.
+    reference : str
+        The option compared against.
+    options : sequence of str, optional
+        The order of options in the output (default: alphabetical; options not listed follow,
+        alphabetically).
+
     Returns
     -------
     Long table: ``economy``, ``option``, ``replicate``, ``ratio`` (the ratio's name),
@@ -373,6 +399,18 @@ def cost_effectiveness(outcomes: pd.DataFrame, reference: str, confidence: float
     Across pairs, the ratio is mean extra cost / mean gain (the incremental cost-effectiveness
     ratio), with Fieller's interval for a ratio of paired means. When a single pair's gain is
     the same in every pair, this is the mean of the pairs' ratios.
+
+    Parameters
+    ----------
+    outcomes : pandas.DataFrame
+        The table of :func:`run_outcomes`.
+    reference : str
+        The option compared against.
+    confidence : float
+        Level of the confidence interval (default 0.95).
+    options : sequence of str, optional
+        The order of options in the output (default: alphabetical; options not listed follow,
+        alphabetically).
 
     Returns
     -------
@@ -419,6 +457,20 @@ def path_differences(df: pd.DataFrame, reference: str, metric: str = PATH_METRIC
                      ) -> pd.DataFrame:
     """Paired difference of a monthly indicator (default :data:`PATH_METRIC`), month by month.
 
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Tidy monthly results of every option (``scenario`` names the option).
+    reference : str
+        The option compared against.
+    metric : str
+        The monthly indicator (default :data:`PATH_METRIC`).
+    confidence : float
+        Level of the confidence interval (default 0.95).
+    options : sequence of str, optional
+        The order of options in the output (default: alphabetical; options not listed follow,
+        alphabetically).
+
     Returns
     -------
     One row per economy, option and month: ``step``, ``year``, ``metric``, ``n``,
@@ -456,6 +508,18 @@ def effect_inputs(df: pd.DataFrame) -> pd.DataFrame:
     - ``cohort_{k}m_employed``, ``cohort_{k}m_size``: displaced workers employed k months after
       their latest displacement, pooled over every displacement at least k months before the
       horizon (the metric in the last month).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Tidy monthly results of every option (``scenario`` names the option), with the
+        ``trainee_{k}m_*`` and ``cohort_{k}m_*`` columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per option, run and economy: ``economy``, ``scenario``, ``replicate``, ``seed``
+        and the columns above.
     """
     cols = [f"{p}_{k}m_{s}" for p in ("trainee", "cohort") for k in COHORT_MONTHS
             for s in ("employed", "size")]
@@ -500,6 +564,18 @@ def programme_effect(df: pd.DataFrame, counterfactual: str, confidence: float = 
 
     A negative difference at 6 or 12 months is the lock-in effect: trainees search less while
     in training. The months at which the difference turns positive show when the gain arrives.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Tidy monthly results of every option (``scenario`` names the option).
+    counterfactual : str
+        The option without the programme.
+    confidence : float
+        Level of the confidence interval (default 0.95).
+    options : sequence of str, optional
+        The order of options in the output (default: alphabetical; options not listed follow,
+        alphabetically).
 
     Returns
     -------

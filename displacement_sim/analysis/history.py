@@ -18,6 +18,15 @@ def annual_model_path(results: pd.DataFrame, start_year: int,
     ``12 (y - start) + 11`` (month 0 is the state at the start of the start year); the last
     year of a run holds its last month only.
 
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        Monthly results of one or more runs (``run_id``, ``economy``, ``step`` and ``metric``).
+    start_year : int
+        The calendar year of month 0.
+    metric : str
+        A share-valued metric column (default ``"unemployment_rate"``); reported in percent.
+
     Returns
     -------
     pandas.DataFrame

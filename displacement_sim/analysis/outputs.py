@@ -32,6 +32,20 @@ OUTCOMES: View[Callable[[pd.DataFrame], float]] = View(RUN_OUTCOMES, lambda o: o
 def outcome(df: pd.DataFrame, name: str, economy: str = "all") -> float:
     """One outcome of one run, for one economy or all (pooled).
 
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One run's tidy results.
+    name : str
+        A run outcome (``outcomes.RUN_OUTCOMES``).
+    economy : str
+        An ISO3 code, or ``"all"`` to pool the run's economies (default).
+
+    Returns
+    -------
+    float
+        The outcome; NaN if the run has no rows for ``economy``.
+
     Raises
     ------
     ValueError
@@ -53,7 +67,23 @@ def outcome(df: pd.DataFrame, name: str, economy: str = "all") -> float:
 
 def needed_columns(names: list[str]) -> list[str]:
     """Metric columns needed to compute the named outcomes (and ratios), with ``economy`` and
-    ``step``."""
+    ``step``.
+
+    Parameters
+    ----------
+    names : list of str
+        Run outcomes or reference ratios.
+
+    Returns
+    -------
+    list of str
+        The column names, sorted.
+
+    Raises
+    ------
+    ValueError
+        For an unknown outcome.
+    """
     cols = {"economy", "step"}
     for n in names:
         check_name(n)

@@ -139,7 +139,23 @@ class AnalysisFile(Strict):
 
 
 def load_analysis(path: str | Path) -> tuple[AnalysisFile, Path]:
-    """Read and validate an analysis file."""
+    """Read and validate an analysis file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The analysis file (TOML).
+
+    Returns
+    -------
+    tuple of (AnalysisFile, Path)
+        The validated file and its path.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file and the key, for an unreadable file or any invalid value.
+    """
     return load_validated(path, AnalysisFile)
 
 
@@ -147,7 +163,18 @@ def load_analysis(path: str | Path) -> tuple[AnalysisFile, Path]:
 
 
 def draw_sample(spec: AnalysisFile) -> np.ndarray:
-    """The unit-hypercube sample of the analysis (rows x factors)."""
+    """The unit-hypercube sample of the analysis (rows x factors).
+
+    Parameters
+    ----------
+    spec : AnalysisFile
+        The analysis (method, factors, ``n``, seed, resamples).
+
+    Returns
+    -------
+    numpy.ndarray
+        Saltelli (Sobol), Morris, eFAST or Latin hypercube rows, seeded from ``spec.seed``.
+    """
     problem = salib_problem(spec.factor, use_groups=spec.method in ("sobol", "morris"))
     seed = tool_seed(spec.seed, "salib-sample")
     if spec.method == "sobol":
@@ -181,7 +208,22 @@ def _rows_for(spec: AnalysisFile, fraction: float, n_rows: int) -> int | None:
 
 
 def analyze(spec: AnalysisFile, unit: np.ndarray, y: np.ndarray) -> pd.DataFrame:
-    """Indices of one outcome: tidy rows ``factor, index, value, conf``."""
+    """Indices of one outcome: tidy rows ``factor, index, value, conf``.
+
+    Parameters
+    ----------
+    spec : AnalysisFile
+        The analysis (method, factors, ``n``, seed, resamples).
+    unit : numpy.ndarray
+        The unit-hypercube sample, rows x factors (:func:`draw_sample`).
+    y : numpy.ndarray
+        The outcome at each sample row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per factor (or group) and index.
+    """
     problem = salib_problem(spec.factor, use_groups=spec.method in ("sobol", "morris"))
     seed = tool_seed(spec.seed, "salib-analyze")
     rows: list[dict[str, Any]] = []
@@ -233,7 +275,22 @@ MAIN_INDEX = {"sobol": "ST", "fast": "ST", "morris": "mu_star", "delta": "delta"
 
 
 def convergence(spec: AnalysisFile, unit: np.ndarray, y: np.ndarray) -> pd.DataFrame:
-    """Indices at N/4, N/2 and N, and a flag for unconverged factors."""
+    """Indices at N/4, N/2 and N, and a flag for unconverged factors.
+
+    Parameters
+    ----------
+    spec : AnalysisFile
+        The analysis (method, factors, ``n``, seed, resamples).
+    unit : numpy.ndarray
+        The unit-hypercube sample, rows x factors (:func:`draw_sample`).
+    y : numpy.ndarray
+        The outcome at each sample row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of :func:`analyze` for each sub-sample size, with ``n`` and ``unconverged``.
+    """
     frames = []
     for frac in (0.25, 0.5, 1.0):
         rows = _rows_for(spec, frac, len(y))
@@ -286,7 +343,25 @@ class SensitivityResult:
 
 def analyse_outcomes(spec: AnalysisFile, unit: np.ndarray, sample: np.ndarray,
                      outcomes: dict[str, np.ndarray]) -> SensitivityResult:
-    """Indices, convergence and noise for every outcome (replicate means analysed)."""
+    """Indices, convergence and noise for every outcome (replicate means analysed).
+
+    Parameters
+    ----------
+    spec : AnalysisFile
+        The analysis.
+    unit : numpy.ndarray
+        The unit-hypercube sample, rows x factors (:func:`draw_sample`).
+    sample : numpy.ndarray
+        The same sample in the factors' units.
+    outcomes : dict of str to numpy.ndarray
+        Each output's values, shape ``(rows, replicates)``.
+
+    Returns
+    -------
+    SensitivityResult
+        The sample, the outcomes and the tables; outcomes that have missing values or do not
+        vary are listed in ``skipped``.
+    """
     idx_frames, conv_frames, noise_rows = [], [], []
     skipped: dict[str, str] = {}
     by_name = {o.name: o for o in spec.output}
@@ -331,6 +406,20 @@ def analyse_outcomes(spec: AnalysisFile, unit: np.ndarray, sample: np.ndarray,
 def ishigami(x: np.ndarray, a: float = 7.0, b: float = 0.1) -> np.ndarray:
     """The Ishigami function on rows of x in [-pi, pi]^3 (known Sobol indices).
 
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Points, shape ``(rows, 3)``.
+    a : float
+        Coefficient of ``sin(x2)**2`` (default 7).
+    b : float
+        Coefficient of ``x3**4 sin(x1)`` (default 0.1).
+
+    Returns
+    -------
+    numpy.ndarray
+        One value per row.
+
     References
     ----------
     Ishigami, T. & Homma, T. (1990). An importance quantification technique in uncertainty
@@ -340,7 +429,20 @@ def ishigami(x: np.ndarray, a: float = 7.0, b: float = 0.1) -> np.ndarray:
 
 
 def ishigami_indices(a: float = 7.0, b: float = 0.1) -> dict[str, Sequence[float]]:
-    """Analytic first-order and total Sobol indices of the Ishigami function."""
+    """Analytic first-order and total Sobol indices of the Ishigami function.
+
+    Parameters
+    ----------
+    a : float
+        Coefficient of ``sin(x2)**2`` (default 7).
+    b : float
+        Coefficient of ``x3**4 sin(x1)`` (default 0.1).
+
+    Returns
+    -------
+    dict
+        ``S1`` and ``ST``, one value per input.
+    """
     v1 = 0.5 * (1 + b * np.pi**4 / 5) ** 2
     v2 = a**2 / 8
     v13 = b**2 * np.pi**8 * (1 / 18 - 1 / 50)

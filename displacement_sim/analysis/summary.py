@@ -14,7 +14,18 @@ GROUP_COLUMNS: tuple[str, ...] = ("scenario", "variant", "economy", "step", "yea
 
 
 def metric_columns(df: pd.DataFrame) -> list[str]:
-    """The metric columns present in a results table (``outcomes.INDICATORS``, in order)."""
+    """The metric columns present in a results table (``outcomes.INDICATORS``, in order).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A results table.
+
+    Returns
+    -------
+    list of str
+        The column names.
+    """
     return [c for c in INDICATORS if c in df.columns]
 
 
@@ -57,6 +68,17 @@ def summarize(df: pd.DataFrame, metrics: Sequence[str] | None = None,
 
 
 def horizon(df: pd.DataFrame) -> pd.DataFrame:
-    """Rows of the last simulated month of each run."""
+    """Rows of the last simulated month of each run.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Tidy results with ``run_id`` and ``step``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows whose ``step`` is their run's largest.
+    """
     last = df.groupby("run_id")["step"].transform("max")
     return df[df["step"] == last]

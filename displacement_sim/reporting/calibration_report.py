@@ -19,7 +19,23 @@ SERIES_LABELS = {"share_agriculture": "Agriculture, % of employment",
 
 
 def plot_fit(fit: pd.DataFrame, series: str, ax: Axes | None = None) -> Axes:
-    """Observed against simulated (mean, 5-95% band across replicates) for one series."""
+    """Observed against simulated (mean, 5-95% band across replicates) for one series.
+
+    Parameters
+    ----------
+    fit : pandas.DataFrame
+        A ``<ISO3>_fit.csv`` table: ``series``, ``year``, ``observed``, ``simulated``,
+        ``sim_p05``, ``sim_p95`` and ``sample`` (held-out years are shaded).
+    series : str
+        The target series (a key of ``SERIES_LABELS``).
+    ax : matplotlib.axes.Axes, optional
+        The axes to draw on (default: those of a new figure).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+    """
     ax = ax if ax is not None else plt.figure().add_subplot()
     d = fit[fit["series"] == series].sort_values("year")
     ax.plot(d["year"], d["observed"], "k.-", lw=1, ms=3, label="observed (ILOEST / WDI)")

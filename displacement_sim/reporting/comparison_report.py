@@ -679,7 +679,20 @@ code { background: #f3f3f3; padding: 0 .2em; }
 
 
 def render_html(blocks: Sequence[Block], title: str) -> str:
-    """One self-contained HTML page: inline style, figures as base64 PNG, no external links."""
+    """One self-contained HTML page: inline style, figures as base64 PNG, no external links.
+
+    Parameters
+    ----------
+    blocks : sequence of Block
+        The report's blocks (:func:`build_report`).
+    title : str
+        The page title.
+
+    Returns
+    -------
+    str
+        The HTML page.
+    """
     out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
            f"<title>{html.escape(title)}</title>", f"<style>{_CSS}</style>", "</head>",
            "<body>"]
@@ -712,7 +725,20 @@ def _md_cell(value: object) -> str:
 
 
 def render_markdown(blocks: Sequence[Block], figures_dir: str) -> str:
-    """The same document in Markdown, with figures linked as ``figures_dir/<name>.png``."""
+    """The same document in Markdown, with figures linked as ``figures_dir/<name>.png``.
+
+    Parameters
+    ----------
+    blocks : sequence of Block
+        The report's blocks (:func:`build_report`).
+    figures_dir : str
+        The folder of the figures, relative to the Markdown file.
+
+    Returns
+    -------
+    str
+        The Markdown text.
+    """
     out: list[str] = []
     for b in blocks:
         if isinstance(b, Heading):

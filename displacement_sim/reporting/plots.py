@@ -25,7 +25,20 @@ STATUS_LABELS = {"employed": "employed", "training": "in training", "unemployed"
 
 
 def png_bytes(fig: Figure, dpi: int = 110) -> bytes:
-    """Render a figure to PNG bytes and close it (no timestamp, so output is reproducible)."""
+    """Render a figure to PNG bytes and close it (no timestamp, so output is reproducible).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure; it is closed.
+    dpi : int
+        Resolution in dots per inch (default 110).
+
+    Returns
+    -------
+    bytes
+        The PNG file.
+    """
     import io
 
     buf = io.BytesIO()
@@ -35,7 +48,22 @@ def png_bytes(fig: Figure, dpi: int = 110) -> bytes:
 
 
 def save_png(fig: Figure, path: str | Path, dpi: int = 110) -> Path:
-    """Write a figure as PNG atomically and close it."""
+    """Write a figure as PNG atomically and close it.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure; it is closed.
+    path : str or Path
+        The file to write (its folder is created if missing).
+    dpi : int
+        Resolution in dots per inch (default 110).
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
     from displacement_sim.files import atomic_write_bytes
 
     path = Path(path)
@@ -54,7 +82,30 @@ def _economies(df: pd.DataFrame) -> list[str]:
 
 def plot_fan(df: pd.DataFrame, metric: str, economy: str, ax: Axes | None = None,
              scale: float = 1.0, label: str | None = None, color: str | None = None) -> Axes:
-    """Fan chart of one metric for one economy: mean across replicates, 5-95% band."""
+    """Fan chart of one metric for one economy: mean across replicates, 5-95% band.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Tidy results (one row per run, economy and month).
+    metric : str
+        The metric column.
+    economy : str
+        ISO3 code of the economy shown.
+    ax : matplotlib.axes.Axes, optional
+        The axes to draw on (default: those of a new figure).
+    scale : float
+        Factor applied to the values, e.g. 100 for percent (default 1).
+    label : str, optional
+        Legend label of the line.
+    color : str, optional
+        Colour of the line and band (default: the next of the axes' cycle).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+    """
     ax = _ax(ax)
     d = df[df["economy"] == economy]
     g = d.groupby("year")[metric]
@@ -66,7 +117,20 @@ def plot_fan(df: pd.DataFrame, metric: str, economy: str, ax: Axes | None = None
 
 
 def figure_unemployment(df: pd.DataFrame, metric: str = "unemployment_rate") -> Figure:
-    """Small multiples: the unemployment rate (%) of each economy, with its 5-95% band."""
+    """Small multiples: the unemployment rate (%) of each economy, with its 5-95% band.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Tidy results (one row per run, economy and month).
+    metric : str
+        A share-valued metric, shown in percent (default ``"unemployment_rate"``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per economy, four per row.
+    """
     econs = _economies(df)
     cols = 4
     rows = math.ceil(len(econs) / cols)
@@ -97,7 +161,19 @@ def _small_multiples(n: int, cols: int = 4) -> tuple[Figure, np.ndarray]:
 
 
 def figure_history(paths: pd.DataFrame) -> Figure:
-    """Small multiples: the model's annual unemployment rate (band over runs) and the observed."""
+    """Small multiples: the model's annual unemployment rate (band over runs) and the observed.
+
+    Parameters
+    ----------
+    paths : pandas.DataFrame
+        Per economy and year: ``model``, ``model_lo``, ``model_hi`` and ``observed``, in percent
+        (the ``paths`` of :func:`displacement_sim.analysis.history.history_fit`).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per economy.
+    """
     econs = list(dict.fromkeys(paths["economy"]))
     fig, axes = _small_multiples(len(econs))
     for ax, iso in zip(axes.flat, econs, strict=False):
@@ -127,7 +203,19 @@ DEMAND_EFFECT_LABELS: dict[str, str] = {
 
 
 def figure_demand_decomposition(df: pd.DataFrame) -> Figure:
-    """Small multiples: cumulative change in labour demand by effect, % of its start level."""
+    """Small multiples: cumulative change in labour demand by effect, % of its start level.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Tidy results (one row per run, economy and month), with ``labour_demand`` and the
+        ``demand_<effect>`` columns.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per economy.
+    """
     econs = _economies(df)
     fig, axes = _small_multiples(len(econs))
     for ax, iso in zip(axes.flat, econs, strict=False):
@@ -151,7 +239,20 @@ def figure_demand_decomposition(df: pd.DataFrame) -> Figure:
 
 
 def plot_sector_change(df: pd.DataFrame, ax: Axes | None = None) -> Axes:
-    """Heat map: % change in employment by sector from the start to the horizon (mean of runs)."""
+    """Heat map: % change in employment by sector from the start to the horizon (mean of runs).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Tidy results (one row per run, economy and month).
+    ax : matplotlib.axes.Axes, optional
+        The axes to draw on (default: those of a new figure).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+    """
     ax = _ax(ax)
     econs = _economies(df)
     cols = [f"employment_{s}" for s in SECTORS]
@@ -174,7 +275,20 @@ def plot_sector_change(df: pd.DataFrame, ax: Axes | None = None) -> Axes:
 
 
 def plot_displaced_vs_reskilled(df: pd.DataFrame, ax: Axes | None = None) -> Axes:
-    """Bars per economy at the horizon: displaced, re-employed and trained (% of labour force)."""
+    """Bars per economy at the horizon: displaced, re-employed and trained (% of labour force).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Tidy results (one row per run, economy and month).
+    ax : matplotlib.axes.Axes, optional
+        The axes to draw on (default: those of a new figure).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+    """
     ax = _ax(ax)
     econs = _economies(df)
     end = horizon(df).groupby("economy").mean(numeric_only=True).loc[econs]
@@ -198,7 +312,23 @@ def plot_displaced_vs_reskilled(df: pd.DataFrame, ax: Axes | None = None) -> Axe
 
 def plot_cohort_outcomes(df: pd.DataFrame, ax: Axes | None = None,
                          months: Sequence[int] = COHORT_MONTHS) -> Axes:
-    """Stacked bars: where displaced workers are 6, 12, 24 and 36 months after displacement."""
+    """Stacked bars: where displaced workers are 6, 12, 24 and 36 months after displacement.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Tidy results (one row per run, economy and month).
+    ax : matplotlib.axes.Axes, optional
+        The axes to draw on (default: those of a new figure).
+    months : sequence of int
+        Months after displacement shown, one bar each (default ``COHORT_MONTHS``: 6, 12, 24,
+        36).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+    """
     ax = _ax(ax)
     econs = _economies(df)
     end = horizon(df).groupby("economy").mean(numeric_only=True).reindex(econs)
@@ -225,7 +355,20 @@ def plot_cohort_outcomes(df: pd.DataFrame, ax: Axes | None = None,
 
 
 def save_run_figures(df: pd.DataFrame, folder: str | Path) -> list[Path]:
-    """Write the standard figures of a run as PNG files into ``folder``; return their paths."""
+    """Write the standard figures of a run as PNG files into ``folder``; return their paths.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Tidy results (one row per run, economy and month).
+    folder : str or Path
+        The folder of the PNG files (created if missing).
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
     folder = Path(folder)
     figures: dict[str, Figure] = {"unemployment_by_economy": figure_unemployment(df),
                                   "labour_demand_decomposition": figure_demand_decomposition(df)}
@@ -246,6 +389,18 @@ def plot_sobol_bars(indices: pd.DataFrame, ax: Axes | None = None) -> Axes:
 
     ``indices`` holds one output's rows (``label``, ``index``, ``value``, ``conf``); any of
     S1/ST/delta/pawn_median present are drawn side by side.
+
+    Parameters
+    ----------
+    indices : pandas.DataFrame
+        One output's rows of the sensitivity indices (``label``, ``index``, ``value``, ``conf``).
+    ax : matplotlib.axes.Axes, optional
+        The axes to draw on (default: those of a new figure).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
     """
     ax = _ax(ax)
     kinds = [k for k in ("S1", "ST", "delta", "pawn_median") if k in set(indices["index"])]
@@ -266,7 +421,20 @@ def plot_sobol_bars(indices: pd.DataFrame, ax: Axes | None = None) -> Axes:
 
 
 def plot_morris(indices: pd.DataFrame, ax: Axes | None = None) -> Axes:
-    """Morris screening: mu* against sigma, one labelled point per factor."""
+    """Morris screening: mu* against sigma, one labelled point per factor.
+
+    Parameters
+    ----------
+    indices : pandas.DataFrame
+        One output's rows of the sensitivity indices (``label``, ``index``, ``value``, ``conf``).
+    ax : matplotlib.axes.Axes, optional
+        The axes to draw on (default: those of a new figure).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+    """
     ax = _ax(ax)
     mu = indices[indices["index"] == "mu_star"].set_index("label")
     sigma = indices[indices["index"] == "sigma"].set_index("label").reindex(mu.index)
@@ -285,7 +453,18 @@ def plot_morris(indices: pd.DataFrame, ax: Axes | None = None) -> Axes:
 
 
 def option_colours(options: Sequence[str]) -> dict[str, str]:
-    """A fixed colour per option, by its position (matplotlib's default cycle)."""
+    """A fixed colour per option, by its position (matplotlib's default cycle).
+
+    Parameters
+    ----------
+    options : sequence of str
+        The options, in order.
+
+    Returns
+    -------
+    dict of str to str
+        Matplotlib colour (``"C0"`` to ``"C9"``) of each option.
+    """
     return {o: f"C{i % 10}" for i, o in enumerate(options)}
 
 
@@ -303,6 +482,29 @@ def plot_option_fans(df: pd.DataFrame, economy: str, options: Sequence[str] | No
 
     ``df`` is a tidy results table whose ``scenario`` column names the option. The reference
     option, if given, is drawn thicker.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Tidy results; ``scenario`` names the option.
+    economy : str
+        ISO3 code of the economy shown.
+    options : sequence of str, optional
+        The options drawn, in order; each option's colour follows its position (default: every
+        option in the table, alphabetically).
+    labels : dict of str to str, optional
+        Plain-language name of each option in the legend (default: the option's key).
+    reference : str, optional
+        The reference option, drawn thicker.
+    metric : str
+        A share-valued metric, shown in percent (default ``"unemployment_rate"``).
+    ax : matplotlib.axes.Axes, optional
+        The axes to draw on (default: those of a new figure).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
     """
     ax = _ax(ax)
     order = list(options) if options is not None else sorted(df["scenario"].unique())
@@ -329,6 +531,25 @@ def plot_difference_path(paths: pd.DataFrame, economy: str,
 
     ``paths`` is ``analysis.compare.path_differences``: a line per option (mean of the paired
     differences) with its confidence band.
+
+    Parameters
+    ----------
+    paths : pandas.DataFrame
+        The table of :func:`displacement_sim.analysis.compare.path_differences`.
+    economy : str
+        ISO3 code of the economy shown.
+    options : sequence of str, optional
+        The options drawn, in order; each option's colour follows its position (default: every
+        option in the table, alphabetically).
+    labels : dict of str to str, optional
+        Plain-language name of each option in the legend (default: the option's key).
+    ax : matplotlib.axes.Axes, optional
+        The axes to draw on (default: those of a new figure).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
     """
     ax = _ax(ax)
     d = paths[paths["economy"] == economy]
@@ -367,6 +588,27 @@ def plot_cost_effectiveness(ce: pd.DataFrame, economy: str, ratio: str,
     words "no gain". When the gain cannot be told from zero, the interval is unbounded: the bar
     is hatched, without whiskers, and the axis is scaled to the other bars (a longer bar is cut
     at the edge, its value written next to it).
+
+    Parameters
+    ----------
+    ce : pandas.DataFrame
+        The table of :func:`displacement_sim.analysis.compare.cost_effectiveness`.
+    economy : str
+        ISO3 code of the economy shown.
+    ratio : str
+        The ratio shown (a name of ``outcomes.REFERENCE_RATIOS``).
+    options : sequence of str, optional
+        The options drawn, in order; each option's colour follows its position (default: every
+        option in the table, alphabetically).
+    labels : dict of str to str, optional
+        Plain-language name of each option in the legend (default: the option's key).
+    ax : matplotlib.axes.Axes, optional
+        The axes to draw on (default: those of a new figure).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
     """
     import matplotlib.ticker as mticker
 
@@ -432,6 +674,27 @@ def plot_programme_effect(effect: pd.DataFrame, economy: str, method: str,
     ``effect`` is ``analysis.compare.programme_effect``. Points are mean paired differences in
     the share employed (percentage points), whiskers their confidence intervals, at 6, 12, 24
     and 36 months. Options with no value (for example, no trainees) are left out.
+
+    Parameters
+    ----------
+    effect : pandas.DataFrame
+        The table of :func:`displacement_sim.analysis.compare.programme_effect`.
+    economy : str
+        ISO3 code of the economy shown.
+    method : str
+        ``"trainees"`` or ``"displaced"`` (``analysis.compare.EFFECT_METHODS``).
+    options : sequence of str, optional
+        The options drawn, in order; each option's colour follows its position (default: every
+        option in the table, alphabetically).
+    labels : dict of str to str, optional
+        Plain-language name of each option in the legend (default: the option's key).
+    ax : matplotlib.axes.Axes, optional
+        The axes to draw on (default: those of a new figure).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
     """
     ax = _ax(ax)
     d = effect[(effect["economy"] == economy) & (effect["method"] == method)

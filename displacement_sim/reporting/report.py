@@ -38,7 +38,19 @@ HEADLINE: dict[str, tuple[str, float, str]] = {
 
 
 def headline_table(df: pd.DataFrame) -> pd.DataFrame:
-    """Per scenario and economy, at the start and the horizon: the headline indicators."""
+    """Per scenario and economy, at the start and the horizon: the headline indicators.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Tidy results (one row per run, economy and month).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per scenario and economy: ``unemployment_rate_start`` (month 0) and each
+        indicator of ``HEADLINE`` at the horizon, as means over runs.
+    """
     start = df[df["step"] == 0].groupby(["scenario", "economy"])["unemployment_rate"].mean()
     end = horizon(df).groupby(["scenario", "economy"]).mean(numeric_only=True)
     table = pd.DataFrame({"unemployment_rate_start": start})
@@ -55,7 +67,20 @@ def _frame_to_markdown(df: pd.DataFrame) -> str:
 
 
 def write_run_summary(df: pd.DataFrame, root: str | Path) -> Path:
-    """Write ``summary.csv`` and a plain-language ``summary.md`` of the headline indicators."""
+    """Write ``summary.csv`` and a plain-language ``summary.md`` of the headline indicators.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Tidy results of the run's replicates.
+    root : str or Path
+        The results folder.
+
+    Returns
+    -------
+    Path
+        ``<root>/summary.md``.
+    """
     root = Path(root)
     table = headline_table(df)
     atomic_write_text(root / "summary.csv", table.to_csv(index=False))
@@ -82,7 +107,23 @@ def write_run_summary(df: pd.DataFrame, root: str | Path) -> Path:
 
 def write_summaries(df: pd.DataFrame, root: str | Path,
                     metrics: Sequence[str] | None = None) -> list[Path]:
-    """Write the replicate summaries (Parquet and CSV) and fan charts of a results folder."""
+    """Write the replicate summaries (Parquet and CSV) and fan charts of a results folder.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Tidy results of the folder.
+    root : str or Path
+        The results folder; the files go to ``<root>/summary``.
+    metrics : sequence of str, optional
+        The metrics to summarise (default: every metric column); fan charts are drawn for
+        ``unemployment_rate`` and ``long_term_unemployed_share`` where summarised.
+
+    Returns
+    -------
+    list of Path
+        ``summary.parquet``, ``summary.csv``, then the fan charts.
+    """
 
     from displacement_sim.reporting.plots import figure_unemployment, save_png
 
@@ -111,6 +152,23 @@ def write_history_fit(paths: pd.DataFrame, scores: pd.DataFrame, root: str | Pat
     """Write the replay of history against observed unemployment (CSV, Markdown, figure).
 
     ``paths`` and ``scores`` come from :func:`displacement_sim.analysis.history.history_fit`.
+
+    Parameters
+    ----------
+    paths : pandas.DataFrame
+        Model and observed unemployment rate per economy and year.
+    scores : pandas.DataFrame
+        The scores per economy.
+    root : str or Path
+        The results folder.
+    command : str
+        The command quoted in ``history.md`` (default: none).
+
+    Returns
+    -------
+    list of Path
+        ``history_paths.csv``, ``history_scores.csv``, ``history.md`` and
+        ``figures/history_unemployment.png``.
     """
     from displacement_sim.reporting.plots import figure_history, save_png
 

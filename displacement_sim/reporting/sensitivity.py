@@ -16,7 +16,21 @@ from displacement_sim.reporting.plots import plot_morris, plot_sobol_bars, save_
 
 
 def write_sensitivity(result: SensitivityResult, out: str | Path) -> list[Path]:
-    """Write indices, convergence, noise, the sample, plots and a Markdown summary."""
+    """Write indices, convergence, noise, the sample, plots and a Markdown summary.
+
+    Parameters
+    ----------
+    result : SensitivityResult
+        The analysed sensitivity analysis.
+    out : str or Path
+        The folder written to; plots go to ``<out>/figures``.
+
+    Returns
+    -------
+    list of Path
+        The tables (CSV and Parquet), the plots and ``summary.md`` (``analysis.json`` is
+        written too, but not listed).
+    """
 
 
 
@@ -64,7 +78,18 @@ def _top(d: pd.DataFrame, index: str, k: int = 3) -> list[tuple[str, float, floa
 
 
 def sensitivity_summary(result: SensitivityResult) -> str:
-    """A short Markdown summary: what drives each outcome, with caveats."""
+    """A short Markdown summary: what drives each outcome, with caveats.
+
+    Parameters
+    ----------
+    result : SensitivityResult
+        The analysed sensitivity analysis.
+
+    Returns
+    -------
+    str
+        The Markdown text of ``summary.md``.
+    """
     spec = result.spec
     main = MAIN_INDEX[spec.method]
     lines = [f"# Sensitivity analysis: {spec.name}", "",

@@ -17,6 +17,22 @@ def logistic_share(t_years: np.ndarray | float, target_share: float, target_year
     ``F(t) = 1 / (1 + exp(-k (t - t0)))`` with ``k = 2 ln 9 / duration`` (so 10% to 90% takes
     ``duration_years``) and ``t0`` chosen so that ``F(target_year) = target_share``.
 
+    Parameters
+    ----------
+    t_years : numpy.ndarray or float
+        Time, in calendar years.
+    target_share : float
+        The share reached at ``target_year``, strictly between 0 and 1.
+    target_year : float
+        The calendar year at which the path reaches ``target_share``.
+    duration_years : float
+        Years the path takes from 10% to 90%.
+
+    Returns
+    -------
+    numpy.ndarray
+        The share at each time, between 0 and 1.
+
     Examples
     --------
     Half of the work automated by 2055, 10% to 90% in 20 years:
@@ -40,6 +56,24 @@ def adoption_hazard(profitable: np.ndarray, base_hazard: np.ndarray, readiness: 
     ``h = 1 - exp(-base * readiness * (1 + imitation * adopter_share))`` for firms for which
     automation pays, 0 otherwise: a Bass (1969) diffusion hazard with an innovation term scaled
     by digital readiness and an imitation term in the share of adopters among peers.
+
+    Parameters
+    ----------
+    profitable : numpy.ndarray
+        Whether automation pays for each firm (bool).
+    base_hazard : numpy.ndarray
+        Each firm's base monthly rate of adoption.
+    readiness : numpy.ndarray
+        Digital readiness of each firm's economy (scales the base rate).
+    imitation : numpy.ndarray
+        Strength of imitation relative to the innovation term.
+    adopter_share : numpy.ndarray
+        Share of adopters among each firm's peers (0-1).
+
+    Returns
+    -------
+    numpy.ndarray
+        Each firm's probability of adopting this month.
 
     References
     ----------
@@ -100,6 +134,20 @@ def stochastic_round(x: np.ndarray, rng: np.random.Generator | None = None,
 
     The uniform draws come from ``u`` when given, else from ``rng``.
 
+    Parameters
+    ----------
+    x : numpy.ndarray
+        The values.
+    rng : numpy.random.Generator, optional
+        The generator to draw from, unless ``u`` is given.
+    u : numpy.ndarray, optional
+        One uniform draw in [0, 1) per value, drawn by the caller.
+
+    Returns
+    -------
+    numpy.ndarray
+        Integers (int64), same shape as ``x``.
+
     Examples
     --------
     2.25 rounds up when its draw is below 0.25, so on average it stays 2.25:
@@ -123,6 +171,23 @@ def churn(employment: np.ndarray, vacancies: np.ndarray, target: np.ndarray,
     Follows del Rio-Chanona et al. (2021): a firm above target ``d`` first withdraws open
     vacancies, then lays off a share ``gamma_u`` of its excess; below target it opens a share
     ``gamma_v`` of its shortfall; on top, a share of jobs separate and open at random.
+
+    Parameters
+    ----------
+    employment : numpy.ndarray
+        Each firm's employment (worker agents).
+    vacancies : numpy.ndarray
+        Each firm's open vacancies.
+    target : numpy.ndarray
+        Each firm's target demand ``d`` (jobs, in the units of ``employment``).
+    separation_rate : numpy.ndarray
+        Monthly share of jobs that separate at random.
+    opening_rate : numpy.ndarray
+        Monthly vacancies opened at random, as a share of employment.
+    gamma_u : numpy.ndarray
+        Share of the excess over target laid off each month.
+    gamma_v : numpy.ndarray
+        Share of the shortfall below target opened as vacancies each month.
 
     Returns
     -------
@@ -157,6 +222,20 @@ def urn_ball_hire_prob(applicants: np.ndarray, vacancies: np.ndarray,
     one applicant succeeds with probability ``(v / a)(1 - exp(-a / v))``, scaled by
     ``efficiency``.
 
+    Parameters
+    ----------
+    applicants : numpy.ndarray
+        Applications per market (``a``).
+    vacancies : numpy.ndarray
+        Vacancies per market (``v``).
+    efficiency : numpy.ndarray or float
+        Matching efficiency, multiplying the probability.
+
+    Returns
+    -------
+    numpy.ndarray
+        The probability per market, clipped to [0, 1]; 0 where ``a`` or ``v`` is 0.
+
     Examples
     --------
     As many applicants as vacancies: an application succeeds with chance ``1 - 1/e``; few
@@ -185,6 +264,20 @@ def steady_state_vacancies(hires_needed: float, applicants: float, efficiency: f
     Solves ``efficiency * V (1 - exp(-A / V)) = H``; hires rise in ``V`` towards
     ``efficiency * A``. If ``H`` is beyond reach, returns ``50 A`` (job finding saturates).
 
+    Parameters
+    ----------
+    hires_needed : float
+        Expected hires wanted (``H``).
+    applicants : float
+        Applicants (``A``).
+    efficiency : float
+        Matching efficiency.
+
+    Returns
+    -------
+    float
+        The vacancies ``V``; 0 if ``H`` or ``A`` is not positive.
+
     Examples
     --------
     The vacancies at which 100 applicants fill 30 jobs (efficiency 0.9), and the check that
@@ -210,13 +303,38 @@ def completion_hazard(base_completion: np.ndarray, duration_months: np.ndarray) 
     """Monthly dropout hazard that gives ``base_completion`` over ``duration_months``.
 
     ``h = 1 - p ** (1 / D)``: a constant hazard, so that the chance of finishing is ``p``.
+
+    Parameters
+    ----------
+    base_completion : numpy.ndarray
+        Probability ``p`` of completing the programme (clipped to [1e-9, 1]).
+    duration_months : numpy.ndarray
+        Programme length ``D``, in months.
+
+    Returns
+    -------
+    numpy.ndarray
+        The monthly dropout probability.
     """
     p = np.clip(base_completion, 1e-9, 1.0)
     return 1.0 - p ** (1.0 / duration_months)
 
 
 def rank_within_groups(groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """Rank (0 = first) of each member within its group, ordered by ``keys`` ascending."""
+    """Rank (0 = first) of each member within its group, ordered by ``keys`` ascending.
+
+    Parameters
+    ----------
+    groups : numpy.ndarray
+        Each member's group (int).
+    keys : numpy.ndarray
+        Each member's sort key; ties keep the members' order.
+
+    Returns
+    -------
+    numpy.ndarray
+        Each member's rank (int64).
+    """
     n = groups.size
     ranks = np.empty(n, dtype=np.int64)
     if n == 0:
@@ -233,6 +351,23 @@ def choose_rows(cum_probs: np.ndarray, rows: np.ndarray, rng: np.random.Generato
     """Draw one column for each member from its row of a cumulative-probability table.
 
     The uniform draws come from ``u`` when given, else from ``rng``.
+
+    Parameters
+    ----------
+    cum_probs : numpy.ndarray
+        Cumulative probabilities along each row (``np.cumsum`` of a table of probabilities);
+        a draw beyond the last column's value picks the last column.
+    rows : numpy.ndarray
+        Each member's row of ``cum_probs`` (int).
+    rng : numpy.random.Generator, optional
+        The generator to draw from, unless ``u`` is given.
+    u : numpy.ndarray, optional
+        One uniform draw per member, drawn by the caller.
+
+    Returns
+    -------
+    numpy.ndarray
+        Each member's column (int64).
     """
     if rows.size == 0:
         return np.empty(0, dtype=np.int64)
@@ -247,6 +382,20 @@ def urban_rural_rates(national: float, rural_share: float, rural_ratio: float
 
     Solves ``(1 - r) u + r (rho u) = national`` for the urban rate ``u``; the rural rate is
     ``rho u``. Rates are capped at 1 (the rural rate then absorbs the rest).
+
+    Parameters
+    ----------
+    national : float
+        The national rate (0-1).
+    rural_share : float
+        Rural share of the population (``r``).
+    rural_ratio : float
+        Rural rate relative to the urban rate (``rho``).
+
+    Returns
+    -------
+    tuple of (float, float)
+        The urban and the rural rate.
     """
     u = national / ((1.0 - rural_share) + rural_share * rural_ratio)
     if u <= 1.0:
@@ -260,6 +409,19 @@ def largest_remainder(shares: np.ndarray, total: int) -> np.ndarray:
 
     Used to start the population on the data's sector x occupation mix exactly (up to one
     agent per cell), rather than with sampling noise.
+
+    Parameters
+    ----------
+    shares : numpy.ndarray
+        Non-negative weights (they need not sum to 1).
+    total : int
+        The total to distribute.
+
+    Returns
+    -------
+    numpy.ndarray
+        The counts (int64); the remainders go to the largest fractional parts, the first on a
+        tie.
 
     Examples
     --------
@@ -328,6 +490,20 @@ def sector_mix(share0: np.ndarray, income_ratio: np.ndarray | float,
     to the start and ``b_j`` the income elasticity of sector ``j``'s employment share estimated
     from the economy's own history (``displacement_sim.drivers.income_elasticities``).
 
+    Parameters
+    ----------
+    share0 : numpy.ndarray
+        Sector shares at the start (sectors on the last axis).
+    income_ratio : numpy.ndarray or float
+        Real income per capita relative to the start (``y``), per economy or a scalar.
+    elasticity : numpy.ndarray
+        Income elasticity of each sector's share (``b_j``).
+
+    Returns
+    -------
+    numpy.ndarray
+        The shares, summing to 1 along the last axis.
+
     References
     ----------
     Herrendorf, B., Rogerson, R. & Valentinyi, A. (2014). Growth and structural
@@ -346,6 +522,20 @@ def wage_curve_target(unemployment: np.ndarray, reference: np.ndarray,
     ``w / wbar = (u / u*)^(-elasticity)``: pay is lower where unemployment is higher, with an
     elasticity of about 0.1 (Blanchflower & Oswald). ``u*`` is the economy's stationary rate.
 
+    Parameters
+    ----------
+    unemployment : numpy.ndarray
+        The unemployment rate ``u`` (share; floored at 1e-4).
+    reference : numpy.ndarray
+        The stationary rate ``u*`` (share; floored at 1e-4).
+    elasticity : numpy.ndarray
+        The wage-curve elasticity.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``w / wbar``.
+
     References
     ----------
     Blanchflower, D. G. & Oswald, A. J. (1994). The Wage Curve. MIT Press.
@@ -358,7 +548,22 @@ def wage_curve_target(unemployment: np.ndarray, reference: np.ndarray,
 
 def partial_adjustment(current: np.ndarray, target: np.ndarray, months: np.ndarray
                        ) -> np.ndarray:
-    """Move ``current`` a share ``1 - exp(-1 / months)`` of the way to ``target`` (one month)."""
+    """Move ``current`` a share ``1 - exp(-1 / months)`` of the way to ``target`` (one month).
+
+    Parameters
+    ----------
+    current : numpy.ndarray
+        The current values.
+    target : numpy.ndarray
+        The values adjusted towards.
+    months : numpy.ndarray
+        The adjustment time constant, in months.
+
+    Returns
+    -------
+    numpy.ndarray
+        The values a month later.
+    """
     return current + (target - current) * -np.expm1(-1.0 / np.asarray(months))
 
 
@@ -370,6 +575,22 @@ def productivity_effect(automated: np.ndarray, cost_saving: np.ndarray,
     Automating a share ``a`` of the work at a cost saving ``s`` per unit of wage cost replaced
     lowers unit cost by ``labour_cost_share * a * s``; with competitive pricing the price falls
     by as much and demand, and so labour demand, rises by ``price_elasticity`` times that.
+
+    Parameters
+    ----------
+    automated : numpy.ndarray
+        Share ``a`` of the work automated (0-1).
+    cost_saving : numpy.ndarray
+        Cost saving ``s`` per unit of wage cost replaced.
+    labour_cost_share : numpy.ndarray
+        Labour's share of unit cost.
+    price_elasticity : numpy.ndarray
+        Price elasticity of demand (positive).
+
+    Returns
+    -------
+    numpy.ndarray
+        The rise in labour demand, as a share of it.
 
     References
     ----------
@@ -386,7 +607,18 @@ def productivity_effect(automated: np.ndarray, cost_saving: np.ndarray,
 
 
 def ageing_probability(band_years: np.ndarray) -> np.ndarray:
-    """Monthly chance of moving to the next age band, ages spread evenly within each band."""
+    """Monthly chance of moving to the next age band, ages spread evenly within each band.
+
+    Parameters
+    ----------
+    band_years : numpy.ndarray
+        Width of each age band, in years (infinite for the open top band).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``1 / (12 * width)``; 0 for an infinite band.
+    """
     years = np.asarray(band_years, dtype=float)
     return np.where(np.isfinite(years), 1.0 / (12.0 * years), 0.0)
 
@@ -401,6 +633,24 @@ def okun_elasticity(log_output: np.ndarray, unemployment: np.ndarray, growth0: f
     of the yearly change in the unemployment rate on the yearly change in the gap, with an
     intercept, clipped to ``bounds``. Years before the first with both series are dropped;
     with fewer than six years left, or a gap after them, it is the lower bound.
+
+    Parameters
+    ----------
+    log_output : numpy.ndarray
+        Log real output by year.
+    unemployment : numpy.ndarray
+        The unemployment rate in the same years.
+    growth0 : float
+        Trend growth (log points a year) before the first year, for :func:`holt_potential`.
+    level_weight, growth_weight : float
+        The smoothing weights of :func:`holt_potential`.
+    bounds : tuple of (float, float)
+        The lower and upper bound of the elasticity.
+
+    Returns
+    -------
+    float
+        The elasticity.
 
     References
     ----------

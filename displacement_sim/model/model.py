@@ -971,7 +971,13 @@ class DisplacementModel(mesa.Model):
     # ------------------------------------------------------------------ running
 
     def run_months(self, months: int) -> None:
-        """Run ``months`` steps."""
+        """Run ``months`` steps.
+
+        Parameters
+        ----------
+        months : int
+            Number of monthly steps (:meth:`step`) to run.
+        """
         for _ in range(months):
             self.step()
 

@@ -296,8 +296,12 @@ def _finite(folder: Path) -> bool:
     return True
 
 
+class CaseTimeout(BaseException):
+    """The time limit of a case (a BaseException, so the code under test cannot catch it)."""
+
+
 def _alarm(signum: int, frame: object) -> None:
-    raise TimeoutError("fuzz case time limit")
+    raise CaseTimeout("fuzz case time limit")
 
 
 def run_case(args: tuple[int, int, float]) -> dict:
@@ -315,7 +319,7 @@ def run_case(args: tuple[int, int, float]) -> dict:
             with contextlib.redirect_stderr(err), contextlib.redirect_stdout(outbuf):
                 code = main(argv)
             outcome = None
-        except TimeoutError:
+        except CaseTimeout:
             code, outcome = None, "hang"
         except SystemExit as exc:
             code, outcome = exc.code, None
@@ -377,7 +381,7 @@ def main() -> int:
     ap.add_argument("--cases", type=int, default=10_000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--timeout", type=float, default=60.0)
+    ap.add_argument("--timeout", type=float, default=120.0)
     ap.add_argument("--memory-gb", type=float, default=4.0)
     ap.add_argument("--out", type=Path, default=REPO / "outputs" / "fuzz")
     ap.add_argument("--only", type=int, help="replay one case and print its record")

@@ -307,7 +307,10 @@ def _alarm(signum: int, frame: object) -> None:
 def run_case(args: tuple[int, int, float]) -> dict:
     seed, case, timeout = args
     folder = Path(tempfile.mkdtemp(prefix=f"fuzz{case}-"))
+    here = os.getcwd()
     try:
+        # Relative paths a mutation puts in (e.g. --out 0) land in the case's folder.
+        os.chdir(folder)
         fmt, argv, what = make_case(seed, case, folder)
         from displacement_sim.cli import main
 
@@ -345,6 +348,7 @@ def run_case(args: tuple[int, int, float]) -> dict:
                 "seconds": round(seconds, 3), "what": what, "argv": " ".join(argv[:2]),
                 "stderr": text.strip().splitlines()[-1][:300] if text.strip() else ""}
     finally:
+        os.chdir(here)
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -31,6 +31,7 @@ from displacement_sim.config import Scenario
 from displacement_sim.constants import LATEST_OBSERVED_YEAR
 from displacement_sim.data import load_series
 from displacement_sim.errors import DisplacementSimError
+from displacement_sim.files import lock_scope, writing
 from displacement_sim.model.inputs import check_drivers
 from displacement_sim.reporting.comparison_report import write_report
 from displacement_sim.reporting.plots import save_run_figures
@@ -60,6 +61,7 @@ class RunResult:
     """``history.md``, where the run replays observed years."""
 
 
+@lock_scope()
 def run(scenario: Scenario | str | Path, out: str | Path | None = None,
         executor: ExecutorLike = None, *, force: bool = False, progress: bool = True,
         figures: bool = True, command: str | None = None,
@@ -109,10 +111,11 @@ def run(scenario: Scenario | str | Path, out: str | Path | None = None,
     history = None
     if store.done():
         df = store.read()
-        write_run_summary(df, store.root)
-        if figures:
-            save_run_figures(df, store.root / "figures")
-        history = write_history(df, scenario, store.root, command)
+        with store.recording():
+            write_run_summary(df, store.root)
+            if figures:
+                save_run_figures(df, store.root / "figures")
+            history = write_history(df, scenario, store.root, command)
     return RunResult(scenario, store, runs, history)
 
 
@@ -152,6 +155,7 @@ def write_history(df: pd.DataFrame, scenario: Scenario, root: Path,
     return root / "history.md"
 
 
+@lock_scope()
 def batch(file: str | Path, out: str | Path | None = None, executor: ExecutorLike = None,
           *, force: bool = False, progress: bool = True,
           overrides: Mapping[str, Any] | None = None, updates: Mapping[str, Any] | None = None
@@ -187,6 +191,7 @@ def batch(file: str | Path, out: str | Path | None = None, executor: ExecutorLik
                      overrides=overrides, updates=updates)
 
 
+@lock_scope()
 def summarize(results: str | Path, metrics: Sequence[str] | None = None) -> list[Path]:
     """Summaries and fan charts of a results folder; returns the files written.
 
@@ -217,9 +222,13 @@ def summarize(results: str | Path, metrics: Sequence[str] | None = None) -> list
             what = f"unknown metric {unknown[0]!r}{hint}" if unknown else "no metric given"
             raise DisplacementSimError(f"--metrics: {what} (metrics of {results}: "
                                        f"{', '.join(known)})")
-    return write_summaries(df, results, metrics)
+    store = ResultsStore(results)
+    store.claim()
+    with store.recording():
+        return write_summaries(df, results, metrics)
 
 
+@lock_scope()
 def compare(file: str | Path | ComparisonFile, out: str | Path | None = None,
             executor: ExecutorLike = None, *, force: bool = False, progress: bool = True,
             overrides: Mapping[str, Any] | None = None, updates: Mapping[str, Any] | None = None,
@@ -263,11 +272,14 @@ def compare(file: str | Path | ComparisonFile, out: str | Path | None = None,
     result = run_comparison(file, out=out, executor=executor, force=force, progress=progress,
                             overrides=overrides, updates=updates, base_dir=base_dir)
     folder = Path(report_dir) if report_dir is not None else result.store.root / "report"
-    report = write_report(result.comparison, result.results, result.file, result.scenarios,
-                          folder, command=command)
+    inside = folder.resolve().is_relative_to(result.store.root.resolve())
+    with result.store.recording() if inside else writing(folder):
+        report = write_report(result.comparison, result.results, result.file,
+                              result.scenarios, folder, command=command)
     return dataclasses.replace(result, report=report)
 
 
+@lock_scope()
 def sensitivity(spec: AnalysisFile | str | Path, out: str | Path | None = None,
                 executor: ExecutorLike = None, *, force: bool = False, progress: bool = True,
                 evaluator: Any = None, overrides: Mapping[str, Any] | None = None,
@@ -305,10 +317,13 @@ def sensitivity(spec: AnalysisFile | str | Path, out: str | Path | None = None,
     result = run_sensitivity(spec, out=out, evaluator=evaluator, executor=executor,
                              force=force, progress=progress, overrides=overrides,
                              updates=updates)
-    write_sensitivity(result, Path(out) if out is not None else output_dir() / result.spec.name)
+    folder = Path(out) if out is not None else output_dir() / result.spec.name
+    with writing(folder):
+        write_sensitivity(result, folder)
     return result
 
 
+@lock_scope()
 def calibrate(config: Any, economies: Sequence[str] | None = None,
               train_until: int | None = None, out: str | Path | None = None,
               executor: ExecutorLike = None, *, progress: bool = True,

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple, NoReturn
 
 from displacement_sim import __version__
 from displacement_sim.errors import DisplacementSimError
+from displacement_sim.files import lock_scope
 from displacement_sim.workflows.executors import Executor, ExecutorError
 
 EXIT_USAGE = 2
@@ -376,7 +377,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of ``displacement-sim``; returns the exit code."""
     try:
         args = build_parser().parse_args(argv)
-        return COMMANDS[args.command](args)
+        with lock_scope():  # the results folder stays locked until the command ends
+            return COMMANDS[args.command](args)
     except DisplacementSimError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -45,7 +45,7 @@ from displacement_sim.analysis.compare import (
 )
 from displacement_sim.config import Scenario
 from displacement_sim.constants import ECONOMY_NAMES
-from displacement_sim.files import atomic_write_bytes, atomic_write_text
+from displacement_sim.files import atomic_write_bytes, atomic_write_text, remove
 from displacement_sim.outcomes import INDICATORS, REFERENCE_RATIOS
 
 if TYPE_CHECKING:
@@ -802,7 +802,7 @@ def write_report(comparison: Comparison, df: pd.DataFrame, file: ComparisonFile,
             keep.add(path.name)
     for stale in (folder / fig_dir).glob("*.png"):
         if stale.name not in keep:
-            stale.unlink()
+            remove(stale)  # inside a results folder, only a figure this tool wrote
     md = folder / f"{name}.md"
     page = folder / f"{name}.html"
     atomic_write_text(md, render_markdown(blocks, fig_dir))

@@ -25,6 +25,7 @@ from typing import Any
 
 from displacement_sim.config import Scenario
 from displacement_sim.errors import ScenarioError
+from displacement_sim.files import lock_scope
 from displacement_sim.scenarios import load_scenario, resolve_path, with_overrides, with_updates
 from displacement_sim.studies import BatchFile, load_batch_file, sweep_points
 from displacement_sim.workflows.execute import check_unique, execute, open_store
@@ -84,6 +85,7 @@ def expand_batch(batch: BatchFile, base_dir: Path, source: str = "<batch>",
     return specs
 
 
+@lock_scope()
 def run_batch(batch: str | Path | BatchFile, out: str | Path | None = None,
               executor: ExecutorLike = None, force: bool = False, progress: bool = True,
               base_dir: Path | None = None, *, overrides: Mapping[str, Any] | None = None,
@@ -133,6 +135,7 @@ def run_batch(batch: str | Path | BatchFile, out: str | Path | None = None,
     return store, execute(specs, store, executor, progress=progress, desc=bf.name)
 
 
+@lock_scope()
 def run_scenario(scenario: Scenario | str | Path, out: str | Path | None = None,
                  replicates: int | None = None, executor: ExecutorLike = None,
                  force: bool = False, progress: bool = True) -> tuple[ResultsStore, dict]:

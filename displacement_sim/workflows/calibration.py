@@ -30,7 +30,7 @@ from displacement_sim.analysis.calibration import (
 from displacement_sim.constants import ECONOMIES, SECTORS
 from displacement_sim.data import load_series
 from displacement_sim.errors import CalibrationError, ScenarioError
-from displacement_sim.files import atomic_write_text
+from displacement_sim.files import atomic_write_text, lock_scope
 from displacement_sim.resources import calibrated_dir, output_dir
 from displacement_sim.scenarios import (
     format_validation_error,
@@ -157,7 +157,7 @@ class Calibrator:
         self._train_years = [y for y in self._obs.index if y <= cfg.fit_until]
         root = Path(self.out) if self.out else output_dir() / "calibration" / cfg.name
         self._store = ResultsStore(root / self.economy)
-        self._store.parts.mkdir(parents=True, exist_ok=True)
+        self._store.claim()
 
     def _scenario(self, x: Sequence[float]):
         updates = {f"economy.{self.economy}.{p.path}": float(v)
@@ -188,7 +188,7 @@ class Calibrator:
     def _read(self, run_id: str) -> pd.DataFrame:
         cols = ["step", "employed", "unemployment_rate",
                 *[f"employment_{s}" for s in SECTORS]]
-        return pd.read_parquet(self._store.parts / f"{run_id}.parquet", columns=cols)
+        return self._store.read_run(run_id, columns=cols)
 
     def _optimise(self, seed: int, executor, bar) -> tuple[np.ndarray, float, list[dict]]:
         cfg = self.cfg_
@@ -219,6 +219,7 @@ class Calibrator:
 
     # -- the estimator ------------------------------------------------------------
 
+    @lock_scope()
     def fit(self) -> Calibrator:
         """Fit the free parameters; returns ``self``."""
         self._setup()
@@ -272,6 +273,7 @@ class Calibrator:
         return params_toml(self.economy, self.cfg_, self.uncertainty_, self.loss_)
 
 
+@lock_scope()
 def calibrate(config: str | Path | CalibrationFile, economies: Sequence[str] | None = None,
               train_until: int | None = None, out: str | Path | None = None,
               executor: ExecutorLike = None, progress: bool = True,

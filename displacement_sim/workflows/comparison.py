@@ -39,7 +39,7 @@ import pandas as pd
 from displacement_sim.analysis.compare import Comparison, compare
 from displacement_sim.config import Scenario
 from displacement_sim.errors import RunError, ScenarioError
-from displacement_sim.files import atomic_write_text
+from displacement_sim.files import atomic_write_text, lock_scope
 from displacement_sim.scenarios import (
     load_scenario,
     resolve_path,
@@ -187,6 +187,7 @@ def write_tables(comparison: Comparison, folder: str | Path) -> list[Path]:
     return paths
 
 
+@lock_scope()
 def run_comparison(file: str | Path | ComparisonFile, out: str | Path | None = None,
                    executor: ExecutorLike = None, force: bool = False, progress: bool = True,
                    *, overrides: Mapping[str, Any] | None = None,
@@ -258,7 +259,8 @@ def run_comparison(file: str | Path | ComparisonFile, out: str | Path | None = N
     df = option_results(store.read(), per_option)
     comparison = compare(df, cf.reference, cf.counterfactual, options=list(cf.options),
                          confidence=cf.confidence)
-    tables = write_tables(comparison, store.root / "comparison")
+    with store.recording():
+        tables = write_tables(comparison, store.root / "comparison")
     return ComparisonResult(cf, scenarios, store, runs, comparison, tables, results=df)
 
 

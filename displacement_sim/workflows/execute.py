@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from tqdm.auto import tqdm
 
-from displacement_sim.errors import ScenarioError
+from displacement_sim.errors import ScenarioError, StoreError
+from displacement_sim.files import confined
 from displacement_sim.resources import output_dir
 from displacement_sim.workflows.executors import ExecutorLike, executor_for
 from displacement_sim.workflows.runs import RunSpec, timed_run
 from displacement_sim.workflows.store import ResultsStore
+
+log = logging.getLogger(__name__)
 
 
 def definition_hash(specs: Sequence[RunSpec], master_seed: int) -> str:
@@ -132,10 +136,16 @@ def open_store(name: str, specs: Sequence[RunSpec], master_seed: int,
     Raises
     ------
     StoreError
-        If the folder holds the results of a different study and ``force`` is not set.
+        If the folder holds the results of a different study and ``force`` is not set,
+        another command writes it, or it (or a folder in it) cannot be written.
     """
     check_unique(specs, name)
-    store = ResultsStore(out if out is not None else output_dir() / name)
+    if out is None:
+        base = output_dir()
+        if confined(base, base / name) == base.resolve() or Path(name).name != name:
+            raise StoreError(f"{name!r}: not a name for a results folder in {base}")
+        out = base / name
+    store = ResultsStore(out)
     store.open(manifest_for(name, specs, master_seed, definition), force=force)
     return store
 
@@ -166,7 +176,13 @@ def execute(specs: Sequence[RunSpec], store: ResultsStore, executor: ExecutorLik
     dict
         Runs ``total``, ``skipped`` (already stored), ``done`` now and ``failed`` now.
     """
-    stored = store.done()
+    stored, rejected = store.verify()
+    ids = {s.run_id for s in specs}
+    redo = [(rel, why) for rel, why in rejected.items() if PurePosixPath(rel).stem in ids]
+    if redo:
+        more = f" (and {len(redo) - 1} more)" if len(redo) > 1 else ""
+        log.warning("%s: computing %d stored run(s) again, whose part is damaged or was not "
+                    "written by this study: %s: %s%s", store.root, len(redo), *redo[0], more)
     todo = [s for s in specs if s.run_id not in stored]
     by_id = {s.run_id: s for s in todo}
     summary = {"total": len(specs), "skipped": len(specs) - len(todo), "done": 0, "failed": 0}

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from displacement_sim.analysis.factors import row_updates, scale_sample
 from displacement_sim.analysis.outputs import needed_columns, outcome
@@ -25,6 +24,7 @@ from displacement_sim.analysis.sensitivity import (
     load_analysis,
 )
 from displacement_sim.errors import ScenarioError
+from displacement_sim.files import lock_scope
 from displacement_sim.outcomes import REFERENCE_RATIOS
 from displacement_sim.resources import output_dir
 from displacement_sim.scenarios import load_scenario, with_overrides, with_updates
@@ -104,7 +104,7 @@ def model_evaluator(out: Path, executor: ExecutorLike = None, force: bool = Fals
         cache: dict[str, dict[tuple[str, str], float]] = {}
         economies = {o.economy for o in spec.output}
         for run_id in specs:
-            df = pd.read_parquet(store.parts / f"{run_id}.parquet", columns=cols)
+            df = store.read_run(run_id, columns=cols)
             cache[run_id] = {(name, e): outcome(df, name, e) for name in base_outcomes
                              for e in economies}
         result: dict[str, np.ndarray] = {}
@@ -127,6 +127,7 @@ def model_evaluator(out: Path, executor: ExecutorLike = None, force: bool = Fals
     return evaluate
 
 
+@lock_scope()
 def run_sensitivity(spec: AnalysisFile | str | Path, out: str | Path | None = None,
                     evaluator: Evaluator | None = None, executor: ExecutorLike = None,
                     force: bool = False, progress: bool = True, *,

@@ -46,6 +46,7 @@ project's literature notes).
 from __future__ import annotations
 
 import functools
+import io
 import os
 from collections import defaultdict
 from collections.abc import Iterable
@@ -67,6 +68,7 @@ from displacement_sim.constants import (
     SEXES,
 )
 from displacement_sim.errors import DataError
+from displacement_sim.inputs_safe import CSV_LIMIT, check_path, read_text
 
 __all__ = [
     "DATA_DIR_ENV",
@@ -378,7 +380,7 @@ def _data_dir(data_dir: str | os.PathLike[str] | None) -> Path:
     if data_dir is None:
         data_dir = os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR
     path = Path(data_dir).expanduser().resolve()
-    if not path.is_dir():
+    if not check_path(path, DataError) or not path.is_dir():  # a name too long: one line
         raise DataError(
             f"{_label(path)}: data directory not found (expected a directory holding the "
             f"calibration data; pass data_dir or set {DATA_DIR_ENV})"
@@ -405,10 +407,16 @@ def _stat_key(data_dir: Path, name: str) -> tuple[str, int, int]:
 
 
 def _read_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
-    """Read a CSV as text, check its columns; any read failure -> DataError."""
+    """Read a CSV as text, check its columns; any read failure -> DataError.
+
+    The file is read through :func:`displacement_sim.inputs_safe.read_text`: a regular file of
+    at most :data:`~displacement_sim.inputs_safe.CSV_LIMIT` bytes of UTF-8 text.
+    """
     label = _label(path)
+    text = read_text(path, CSV_LIMIT, "a CSV data file", DataError, name=label)
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                            na_filter=False)
     except (OSError, ValueError, pd.errors.EmptyDataError) as exc:  # ParserError, decode errors
         raise DataError(f"{label}: cannot be read as CSV ({exc})") from None
     missing = [c for c in columns if c not in frame.columns]

@@ -14,7 +14,6 @@ own ``[economy.X]`` tables still win. This module knows nothing of Mesa.
 from __future__ import annotations
 
 import difflib
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from displacement_sim.config import SECTIONS, Scenario, deep_merge
 from displacement_sim.errors import ScenarioError
+from displacement_sim.inputs_safe import check_path, read_toml_file
 from displacement_sim.resources import scenario_dir
 
 SCENARIO_DIR = scenario_dir()
@@ -45,19 +45,11 @@ def read_toml(path: Path) -> dict[str, Any]:
     Raises
     ------
     ScenarioError
-        If the file is missing, a directory, unreadable or not valid TOML.
+        If the file is missing, not a regular file (a directory, FIFO or device), larger
+        than :data:`~displacement_sim.inputs_safe.TOML_LIMIT`, not UTF-8, not valid TOML,
+        nested too deeply, or its name is too long (:mod:`displacement_sim.inputs_safe`).
     """
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: file not found") from None
-    except IsADirectoryError:
-        raise ScenarioError(f"{path}: is a directory, expected a TOML file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: not valid TOML ({exc})") from None
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot be read ({exc.strerror})") from None
+    return read_toml_file(path, error=ScenarioError)
 
 
 def resolve_path(ref: str | Path, base: Path | None = None) -> Path:
@@ -89,7 +81,7 @@ def resolve_path(ref: str | Path, base: Path | None = None) -> Path:
         SCENARIO_DIR / f"{p}.toml",
     ]
     for c in candidates:
-        if c.is_file():
+        if check_path(c) and c.is_file():  # a name too long for the system: one line
             return c
     return candidates[0]
 
@@ -177,8 +169,12 @@ def load_raw(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
                             f"got {parents!r}")
     base: dict[str, Any] = {}
     for parent in parents:  # later parents win, then the file's own keys
-        parent_path = resolve_path(parent, path.parent)
-        if not parent_path.is_file():
+        try:
+            parent_path = resolve_path(parent, path.parent)
+            found = check_path(parent_path)
+        except ScenarioError as exc:
+            raise ScenarioError(f"{path}: key 'extends': {exc}") from None
+        if not found:
             raise ScenarioError(f"{path}: key 'extends': file not found: {parent}")
         layer = load_raw(parent_path, (*_seen, path))
         layer.pop("name", None)
@@ -398,7 +394,7 @@ def load_scenario(ref: str | Path, base_dir: Path | None = None, **overrides: An
         With one message naming the file, the key and what was expected.
     """
     path = resolve_path(ref, base_dir)
-    if not path.is_file() and not path.is_dir():
+    if not check_path(path):  # anything else than a regular file is refused as it is read
         raise not_found(ref)
     raw = load_raw(path)
     raw.update({k: v for k, v in overrides.items() if v is not None})

@@ -92,7 +92,11 @@ def _add_executor_options(p: argparse.ArgumentParser, force: bool = True) -> Non
                    help="number of local worker processes or Dask workers, at least 1 "
                         "(default: one per core)")
     p.add_argument("--scheduler", default=None,
-                   help="Dask scheduler address tcp://HOST:PORT (implies --executor dask)")
+                   help="Dask scheduler address tcp://HOST:PORT (implies --executor dask); "
+                        "checked before anything is written")
+    p.add_argument("--no-dashboard", action="store_false", dest="dashboard",
+                   help="with --executor dask: serve no dashboard (by default the local "
+                        "cluster's dashboard is served on 127.0.0.1 and its address printed)")
     if force:
         p.add_argument("--force", action="store_true",
                        help="replace the results of a different study in the output folder")
@@ -188,8 +192,10 @@ class CliExecutor(Executor):
     """The executor the options ask for, made on first use (so that a bad input fails
     before workers or a Dask cluster start) and closed after the command."""
 
-    def __init__(self, name: str, n_workers: int | None, scheduler: str | None) -> None:
+    def __init__(self, name: str, n_workers: int | None, scheduler: str | None,
+                 dashboard: bool = True) -> None:
         self.name, self.requested_workers, self.scheduler = name, n_workers, scheduler
+        self.dashboard = dashboard
         self._made: Executor | None = None
 
     def _executor(self) -> Executor:
@@ -197,7 +203,12 @@ class CliExecutor(Executor):
             from displacement_sim.workflows.executors import make_executor
 
             self._made = make_executor(self.name, self.requested_workers,  # type: ignore[arg-type]
-                                       self.scheduler)
+                                       self.scheduler, dashboard=self.dashboard)
+            link = getattr(self._made, "dashboard_link", None)
+            if link:
+                where = ("served by the scheduler" if self.scheduler else
+                         "this machine only; --no-dashboard turns it off")
+                print(f"Dask dashboard: {link} ({where})", file=sys.stderr)
         return self._made
 
     @property
@@ -214,8 +225,16 @@ class CliExecutor(Executor):
 
 
 def _executor(args: argparse.Namespace) -> CliExecutor:
-    """The executor of ``--executor``, ``--workers`` and ``--scheduler``, checked together."""
+    """The executor of ``--executor``, ``--workers``, ``--scheduler`` and ``--no-dashboard``,
+    checked together; a scheduler address is probed now, before anything is written (once:
+    :func:`main` calls this before the command, which gets the same executor)."""
+    made = getattr(args, "cli_executor", None)
+    if made is not None:
+        return made
     name, n, scheduler = args.executor, args.n_workers, args.scheduler
+    if not args.dashboard and (scheduler is not None or name != "dask"):
+        raise ExecutorError("--no-dashboard applies to --executor dask without --scheduler "
+                            "(a running cluster serves its own dashboard)")
     if n is not None and n < 1:
         raise ExecutorError(f"--workers must be at least 1, got {n}")
     if scheduler is not None:
@@ -229,7 +248,12 @@ def _executor(args: argparse.Namespace) -> CliExecutor:
     if name == "sequential" and n is not None and n > 1:
         raise ExecutorError(f"--workers {n} needs --executor processes or dask "
                             "(sequential runs in this process)")
-    return CliExecutor(name or "processes", n, scheduler)
+    if scheduler is not None:
+        from displacement_sim.workflows.executors import probe_scheduler
+
+        probe_scheduler(scheduler)
+    args.cli_executor = CliExecutor(name or "processes", n, scheduler, args.dashboard)
+    return args.cli_executor
 
 
 def _updates(args: argparse.Namespace) -> dict[str, Any]:
@@ -377,6 +401,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of ``displacement-sim``; returns the exit code."""
     try:
         args = build_parser().parse_args(argv)
+        if hasattr(args, "scheduler"):  # executor options: checked before the study is read
+            _executor(args)
         with lock_scope():  # the results folder stays locked until the command ends
             return COMMANDS[args.command](args)
     except DisplacementSimError as exc:

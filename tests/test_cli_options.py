@@ -34,6 +34,7 @@ from displacement_sim.scenarios import SCENARIO_DIR, load_scenario
 from displacement_sim.workflows import batch as batch_workflow
 from displacement_sim.workflows import calibration as calibration_workflow
 from displacement_sim.workflows import comparison as comparison_workflow
+from displacement_sim.workflows import executors
 from displacement_sim.workflows import sensitivity as sensitivity_workflow
 
 REPO = Path(__file__).resolve().parents[1]
@@ -129,6 +130,8 @@ def fake_api(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Recor
     recorders = {name: Recorder(name, result) for name, result in results.items()}
     for name, recorder in recorders.items():
         monkeypatch.setattr(api, name, recorder)
+    # No scheduler listens at tcp://host:8786: the probe (tests/test_executors.py) is skipped.
+    monkeypatch.setattr(executors, "probe_scheduler", lambda address, timeout=5.0: address)
     monkeypatch.setattr(sensitivity_report, "sensitivity_summary", lambda result: "summary")
     return recorders
 
@@ -229,6 +232,7 @@ EXECUTOR_CASES: list[tuple[list[str], tuple[str, int | None, str | None]]] = [
     (["--executor", "dask", "--workers", "2"], ("dask", 2, None)),
     (["--scheduler", "tcp://host:8786"], ("dask", None, "tcp://host:8786")),
     (["--executor", "dask", "--scheduler", "tcp://host:8786"], ("dask", None, "tcp://host:8786")),
+    (["--executor", "dask", "--no-dashboard"], ("dask", None, None)),
 ]
 """Executor options -> (executor name, workers, scheduler) of the executor the API gets."""
 

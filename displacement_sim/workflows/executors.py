@@ -22,6 +22,11 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import os
+import re
+import socket
+import struct
+import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -174,9 +179,178 @@ class FuturesExecutor(Executor):
                             2 * self.n_workers)
 
 
+_ADDRESS = re.compile(r"(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://)?"
+                      r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.\-]+):(?P<port>[0-9]{1,5})")
+
+PROBE_TIMEOUT = 5.0
+"""Seconds a scheduler has to answer the probe of :func:`probe_scheduler`."""
+
+_HANDSHAKE_LIMIT = 1 << 16
+"""Largest Dask handshake accepted by the probe, in bytes (a real one is about 100)."""
+
+DASHBOARD_ADDRESS = "127.0.0.1:8787"
+"""Where a LocalCluster's dashboard is served: this machine only (another free port if 8787
+is taken)."""
+
+
+def parse_scheduler_address(address: str) -> tuple[str, int]:
+    """Host and port of a Dask scheduler address ``tcp://HOST:PORT`` (or ``HOST:PORT``).
+
+    Parameters
+    ----------
+    address : str
+        The address as given (``--scheduler``).
+
+    Returns
+    -------
+    tuple of (str, int)
+        The host (an IPv6 address without its brackets) and the port.
+
+    Raises
+    ------
+    ExecutorError
+        If the address is not ``tcp://HOST:PORT`` with a port from 1 to 65535, or names
+        another protocol (``tls://``, ``ucx://``, ``inproc://``, ...): only TCP is supported.
+
+    Examples
+    --------
+    >>> parse_scheduler_address("tcp://10.0.0.5:8786")
+    ('10.0.0.5', 8786)
+    >>> parse_scheduler_address("[::1]:8786")
+    ('::1', 8786)
+    """
+    match = _ADDRESS.fullmatch(address.strip()) if isinstance(address, str) else None
+    scheme = (match["scheme"] or "tcp").lower() if match else None
+    if match is None or not 0 < int(match["port"]) < 65536:
+        if isinstance(address, str) and "://" in address and not address.lower().startswith(
+                "tcp://"):
+            scheme = address.split("://", 1)[0].lower()
+        else:
+            raise ExecutorError(f"cannot reach the Dask scheduler {address!r}: expected "
+                                "tcp://HOST:PORT with a port from 1 to 65535")
+    if scheme != "tcp":
+        raise ExecutorError(f"cannot use the Dask scheduler {address!r}: only tcp://HOST:PORT "
+                            f"addresses are supported, not {scheme}://")
+    return match["host"].strip("[]"), int(match["port"])
+
+
+def _recv_exact(sock: socket.socket, n: int, deadline: float) -> bytes:
+    """Exactly ``n`` bytes from ``sock`` before ``deadline``: TimeoutError, EOFError."""
+    chunks, got = [], 0
+    while got < n:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        sock.settimeout(left)
+        chunk = sock.recv(min(n - got, 1 << 16))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def probe_scheduler(address: str, timeout: float = PROBE_TIMEOUT) -> str:
+    """Check, within ``timeout`` seconds, that a Dask scheduler answers at ``address``.
+
+    A Dask scheduler speaks first: on each connection it sends a small handshake. The probe
+    connects, reads that handshake with a bounded size and a deadline, decodes it with Dask's
+    own protocol and closes the connection; anything else (no answer, a web server, a stray
+    byte stream announcing exabytes) is refused in one line, before any result is written.
+
+    Parameters
+    ----------
+    address : str
+        ``tcp://HOST:PORT`` (``HOST:PORT`` means the same).
+    timeout : float
+        Seconds for the connection and the handshake together (default
+        :data:`PROBE_TIMEOUT`).
+
+    Returns
+    -------
+    str
+        The address, as ``tcp://HOST:PORT``.
+
+    Raises
+    ------
+    ExecutorError
+        If the address is malformed or not TCP, the host is unknown, nothing listens there,
+        or what answers is not a Dask scheduler.
+    """
+    host, port = parse_scheduler_address(address)
+    try:
+        import dask.distributed  # noqa: F401 - no use probing without it
+    except ImportError as exc:
+        raise ExecutorError(f"dask.distributed is not installed ({exc})") from None
+    where = f"the Dask scheduler {address!r}"
+    deadline = time.monotonic() + timeout
+    try:
+        sock = socket.create_connection((host, port), timeout=timeout)
+    except socket.gaierror:
+        raise ExecutorError(f"cannot reach {where}: unknown host {host!r}") from None
+    except TimeoutError:
+        raise ExecutorError(f"cannot reach {where}: no connection within {timeout:g} s") \
+            from None
+    except OSError as exc:
+        raise ExecutorError(f"cannot reach {where}: {exc.strerror or exc}") from None
+    not_dask = f"{address!r} is not a Dask scheduler"
+    with sock:
+        try:
+            (size,) = struct.unpack("Q", _recv_exact(sock, struct.calcsize("Q"), deadline))
+            if size > _HANDSHAKE_LIMIT:
+                raise ExecutorError(f"{not_dask}: it answered with data that is not a Dask "
+                                    "handshake")
+            from distributed.protocol import loads
+            from distributed.protocol.utils import unpack_frames
+
+            frames, missing = unpack_frames(_recv_exact(sock, size, deadline), partial=True)
+            if sum(missing) > _HANDSHAKE_LIMIT:
+                raise ExecutorError(f"{not_dask}: it answered with data that is not a Dask "
+                                    "handshake")
+            frames = [*frames, *(_recv_exact(sock, n, deadline) for n in missing)]
+            message = loads(frames, deserialize=False)
+        except TimeoutError:
+            raise ExecutorError(f"{not_dask}: it sent no Dask handshake within {timeout:g} s "
+                                "(a Dask scheduler answers at once)") from None
+        except (EOFError, ConnectionError):
+            raise ExecutorError(f"{not_dask}: it closed the connection without a Dask "
+                                "handshake") from None
+        except ExecutorError:
+            raise
+        except Exception:  # noqa: BLE001 - whatever the bytes were, they were not Dask's
+            raise ExecutorError(f"{not_dask}: it answered with data that is not a Dask "
+                                "handshake") from None
+    if not isinstance(message, dict) or "compression" not in message:
+        raise ExecutorError(f"{not_dask}: it answered with data that is not a Dask handshake")
+    return f"tcp://{host}:{port}"
+
+
+def _local_cluster(n_workers: int | None, dashboard: bool) -> Any:
+    """A LocalCluster on this machine only; without ``dashboard``, its web server serves no
+    page at all (only a port on 127.0.0.1 stays open, which Dask always opens)."""
+    import dask
+    from dask.distributed import LocalCluster
+
+    kwargs: dict[str, Any] = {"n_workers": n_workers or os.cpu_count() or 1,
+                              "threads_per_worker": 1, "processes": True, "host": "127.0.0.1"}
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Port .* is already in use")
+        if dashboard:
+            return LocalCluster(dashboard_address=DASHBOARD_ADDRESS, **kwargs)
+        with dask.config.set({"distributed.scheduler.http.routes": [],
+                              "distributed.worker.http.routes": []}):
+            return LocalCluster(dashboard_address="127.0.0.1:0",
+                                scheduler_kwargs={"dashboard": False}, **kwargs)
+
+
 class DaskExecutor(Executor):
     """dask.distributed: a ``client`` you hand in (left open), a ``scheduler`` address
     (``tcp://HOST:PORT``) to connect to, or else a LocalCluster started for the runs.
+
+    A scheduler address is probed first (:func:`probe_scheduler`), so that an address where
+    no Dask scheduler answers fails in a few seconds with one line. A LocalCluster listens on
+    127.0.0.1 only; its dashboard, at :attr:`dashboard_link`, is served unless ``dashboard``
+    is false.
 
     Parameters
     ----------
@@ -188,37 +362,56 @@ class DaskExecutor(Executor):
         Seconds to wait for ``scheduler`` (default 10).
     client : dask.distributed.Client, optional
         A client to run on; it is not closed.
+    dashboard : bool
+        Serve the dashboard of the LocalCluster, on 127.0.0.1 (default ``True``); it does
+        not apply to a ``scheduler`` or ``client``, whose cluster serves its own.
+
+    Attributes
+    ----------
+    dashboard_link : str or None
+        Where the cluster's dashboard is served (``None`` if it is not).
 
     Raises
     ------
     ExecutorError
-        If the scheduler cannot be reached or the cluster cannot start.
+        If the scheduler cannot be reached or is not a Dask scheduler, or the cluster cannot
+        start.
     """
 
     def __init__(self, n_workers: int | None = None, scheduler: str | None = None,
-                 connect_timeout: float = 10.0, client: Any = None) -> None:
+                 connect_timeout: float = 10.0, client: Any = None,
+                 dashboard: bool = True) -> None:
         try:
-            from dask.distributed import Client, LocalCluster
+            from dask.distributed import Client
         except ImportError as exc:  # pragma: no cover - dask is a dependency
             raise ExecutorError(f"dask.distributed is not installed ({exc})") from None
         self._cluster = None
         self._owns_client = client is None
+        if scheduler and client is None:
+            scheduler = probe_scheduler(scheduler, min(PROBE_TIMEOUT, connect_timeout))
         try:
             if client is not None:
                 self._client = client
             elif scheduler:
                 self._client = Client(scheduler, timeout=connect_timeout)
             else:
-                self._cluster = LocalCluster(n_workers=n_workers or os.cpu_count() or 1,
-                                             threads_per_worker=1, processes=True,
-                                             dashboard_address=None)
+                self._cluster = _local_cluster(n_workers, dashboard)
                 self._client = Client(self._cluster)
-        except (OSError, TimeoutError, ValueError) as exc:
+            info = self._client.scheduler_info()
+        except Exception as exc:  # noqa: BLE001 - any failure to start is one line
             if self._cluster is not None:
                 self._cluster.close()
-            raise ExecutorError(f"cannot reach the Dask scheduler {scheduler!r}: {exc}") from None
-        info = self._client.scheduler_info()
+            what = (f"cannot reach the Dask scheduler {scheduler!r}" if scheduler else
+                    "cannot start a local Dask cluster")
+            raise ExecutorError(f"{what}: {type(exc).__name__}: {exc}") from None
         self.n_workers = max(1, sum(w.get("nthreads", 1) for w in info["workers"].values()))
+        served = (info.get("services") or {}).get("dashboard")
+        self.dashboard_link: str | None = None
+        if served and (dashboard or self._cluster is None):
+            try:
+                self.dashboard_link = self._client.dashboard_link
+            except Exception:  # noqa: BLE001 - a link template Dask cannot format
+                self.dashboard_link = None
 
     def close(self) -> None:
         if self._owns_client:
@@ -238,7 +431,7 @@ class DaskExecutor(Executor):
 
 
 def make_executor(name: ExecutorName = "processes", n_workers: int | None = None,
-                  scheduler: str | None = None) -> Executor:
+                  scheduler: str | None = None, dashboard: bool = True) -> Executor:
     """Build an executor by name; a ``scheduler`` address implies ``dask``.
 
     Parameters
@@ -249,6 +442,8 @@ def make_executor(name: ExecutorName = "processes", n_workers: int | None = None
         Number of workers (default: the number of cores).
     scheduler : str, optional
         Address of a Dask scheduler (``tcp://HOST:PORT``); implies ``"dask"``.
+    dashboard : bool
+        Serve the dashboard of a local Dask cluster, on 127.0.0.1 (default ``True``).
 
     Returns
     -------
@@ -269,7 +464,7 @@ def make_executor(name: ExecutorName = "processes", n_workers: int | None = None
     if name == "processes":
         return ProcessExecutor(n_workers)
     if name == "dask":
-        return DaskExecutor(n_workers)
+        return DaskExecutor(n_workers, dashboard=dashboard)
     raise ExecutorError(f"unknown executor {name!r}: expected sequential, processes or dask")
 
 

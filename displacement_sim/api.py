@@ -30,8 +30,9 @@ from displacement_sim.analysis.summary import metric_columns
 from displacement_sim.config import Scenario
 from displacement_sim.constants import LATEST_OBSERVED_YEAR
 from displacement_sim.data import load_series
-from displacement_sim.errors import DisplacementSimError
+from displacement_sim.errors import DisplacementSimError, StoreError
 from displacement_sim.files import lock_scope, writing
+from displacement_sim.inputs_safe import check_path
 from displacement_sim.model.inputs import check_drivers
 from displacement_sim.reporting.comparison_report import write_report
 from displacement_sim.reporting.plots import save_run_figures
@@ -210,8 +211,14 @@ def summarize(results: str | Path, metrics: Sequence[str] | None = None) -> list
     Raises
     ------
     DisplacementSimError
-        If a metric is not among the folder's metrics (the message lists them).
+        If ``results`` is not a folder, or a metric is not among the folder's metrics (the
+        message lists them).
+    StoreError
+        If the folder holds no results, or a damaged part (raised by the store).
     """
+    if check_path(results, StoreError) and not Path(results).is_dir():
+        raise StoreError(f"{results}: not a folder (expected a results folder, such as "
+                         "outputs/baseline)")
     df = read_results(results)
     if metrics is not None:
         known = metric_columns(df)

@@ -263,12 +263,17 @@ def _updates(args: argparse.Namespace) -> dict[str, Any]:
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from displacement_sim import api
+    from displacement_sim.errors import RunError
 
-    with _executor(args) as ex:
-        fitted = api.calibrate(args.file, args.economies, args.train_until, out=args.out,
-                               executor=ex, progress=not args.quiet,
-                               update_shipped=args.update_shipped, seed=args.seed,
-                               updates=_updates(args))
+    try:
+        with _executor(args) as ex:
+            fitted = api.calibrate(args.file, args.economies, args.train_until, out=args.out,
+                                   executor=ex, progress=not args.quiet,
+                                   update_shipped=args.update_shipped, seed=args.seed,
+                                   updates=_updates(args))
+    except RunError as exc:  # runs failed (not the input): exit 1, as a failed run does
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     for iso, cal in fitted.items():
         unident = cal.uncertainty_.loc[~cal.uncertainty_["identified"], "parameter"].tolist()
         print(f"{iso}: loss {cal.loss_:.4g}; " + ", ".join(
@@ -281,16 +286,22 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
     from displacement_sim import api
+    from displacement_sim.errors import RunError
     from displacement_sim.reporting.sensitivity import sensitivity_summary
 
     overrides = {"n": args.n, "replicates": args.replicates, "seed": args.seed,
                  "years": args.years, "workers_per_agent": args.workers_per_agent,
                  "economies": args.economies}
-    with _executor(args) as ex:
-        result = api.sensitivity(args.file, out=args.out, executor=ex, force=args.force,
-                                 progress=not args.quiet,
-                                 overrides={k: v for k, v in overrides.items() if v is not None},
-                                 updates=_updates(args))
+    try:
+        with _executor(args) as ex:
+            result = api.sensitivity(args.file, out=args.out, executor=ex, force=args.force,
+                                     progress=not args.quiet,
+                                     overrides={k: v for k, v in overrides.items()
+                                                if v is not None},
+                                     updates=_updates(args))
+    except RunError as exc:  # runs failed (not the input): exit 1, as a failed run does
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     print(sensitivity_summary(result))
     return 0
 

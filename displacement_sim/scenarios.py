@@ -131,7 +131,8 @@ def _upper_economy_keys(raw: dict[str, Any]) -> None:
     raw["economy"] = merged
 
 
-def load_raw(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+def load_raw(path: Path, _seen: tuple[Path, ...] = (),
+             origins: dict[tuple[str, ...], Path] | None = None) -> dict[str, Any]:
     """Read a scenario file with its ``extends`` chain merged (the file's own keys win).
 
     Parameters
@@ -141,6 +142,10 @@ def load_raw(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     _seen : tuple of Path
         The files whose ``extends`` led here (internal: detects circular chains; default
         empty).
+    origins : dict, optional
+        Filled with the file (resolved) that set each value, by key path
+        (``("economy", "VNM", "training", "duration_months")``), so that an invalid value
+        is reported against the file that holds it (default: not recorded).
 
     Returns
     -------
@@ -161,6 +166,8 @@ def load_raw(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     _upper_economy_keys(raw)
     parents = raw.pop("extends", None)
     if parents is None:
+        if origins is not None:
+            origins.update(dict.fromkeys(_leaf_paths(raw), path))
         return raw
     if isinstance(parents, str):
         parents = [parents]
@@ -176,14 +183,21 @@ def load_raw(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
             raise ScenarioError(f"{path}: key 'extends': {exc}") from None
         if not found:
             raise ScenarioError(f"{path}: key 'extends': file not found: {parent}")
-        layer = load_raw(parent_path, (*_seen, path))
+        layer_origins: dict[tuple[str, ...], Path] | None = {} if origins is not None else None
+        layer = load_raw(parent_path, (*_seen, path), layer_origins)
         layer.pop("name", None)
         layer.pop("description", None)
         base = deep_merge(base, layer)
+        if origins is not None and layer_origins is not None:
+            layer_origins.pop(("name",), None)
+            layer_origins.pop(("description",), None)
+            origins.update(layer_origins)
     for section in SECTIONS:
         if isinstance(raw.get(section), dict):
             for keys in _leaf_paths(raw[section]):
                 drop_economy_values(base, (section, *keys))
+    if origins is not None:
+        origins.update(dict.fromkeys(_leaf_paths(raw), path))
     return deep_merge(base, raw)
 
 
@@ -303,7 +317,20 @@ def with_overrides[M: BaseModel](model: M, overrides: Mapping[str, Any], source:
         raise error(format_validation_error(source, exc)) from None
 
 
-def format_validation_error(source: str, exc: ValidationError) -> str:
+def _origin(origins: Mapping[tuple[str, ...], str | None], path: str) -> str | None:
+    """The file that set the value at ``path`` (a dotted key path), if it is known and is not
+    the file being validated: the file of the longest key prefix that was set, else the one
+    file that set every value under ``path``."""
+    keys = tuple(path.split("."))
+    for n in range(len(keys), 0, -1):
+        if keys[:n] in origins:
+            return origins[keys[:n]]
+    under = {f for k, f in origins.items() if k[:len(keys)] == keys}
+    return under.pop() if len(under) == 1 else None
+
+
+def format_validation_error(source: str, exc: ValidationError,
+                            origins: Mapping[tuple[str, ...], str | None] | None = None) -> str:
     """One line per problem: file, key path (as written in the file), what was expected.
 
     Parameters
@@ -312,6 +339,10 @@ def format_validation_error(source: str, exc: ValidationError) -> str:
         What the data came from (a file, ``--set``), named by every error message.
     exc : pydantic.ValidationError
         The validation error.
+    origins : mapping, optional
+        For data merged from several files (``extends``): the file that set each key path,
+        as it is to be named, or ``None`` for ``source`` itself. A problem with a value set
+        by another file names that file, followed by ``(through 'extends' of <source>)``.
 
     Returns
     -------
@@ -342,11 +373,15 @@ def format_validation_error(source: str, exc: ValidationError) -> str:
             msg = msg.removeprefix("Value error, ")
         quiet = err["type"] in ("missing", "extra_forbidden") or isinstance(err["input"], dict)
         got = "" if quiet else f" (got {err['input']!r})"
-        lines.append(f"{source}: key '{path}': {msg}{got}")
+        origin = _origin(origins, path) if origins else None
+        where = source if origin is None else f"{origin}"
+        through = "" if origin is None else f" (through 'extends' of {source})"
+        lines.append(f"{where}: key '{path}': {msg}{got}{through}")
     return "\n".join(lines)
 
 
-def validate(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
+def validate(data: dict[str, Any], source: str = "<scenario>",
+             origins: Mapping[tuple[str, ...], str | None] | None = None) -> Scenario:
     """Validate a scenario dict (file layout) into a ``Scenario``.
 
     Parameters
@@ -355,6 +390,9 @@ def validate(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
         Scenario data in file layout (top-level sections, as :func:`load_raw` returns it).
     source : str
         What the data came from, named by every error message (default ``"<scenario>"``).
+    origins : mapping, optional
+        The file that set each key path, for data merged by ``extends``
+        (:func:`format_validation_error`); default: every value is ``source``'s.
 
     Returns
     -------
@@ -371,7 +409,7 @@ def validate(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
     except ScenarioError as exc:
         raise ScenarioError(f"{source}: {exc}") from None
     except ValidationError as exc:
-        raise ScenarioError(format_validation_error(source, exc)) from None
+        raise ScenarioError(format_validation_error(source, exc, origins)) from None
 
 
 def load_scenario(ref: str | Path, base_dir: Path | None = None, **overrides: Any) -> Scenario:
@@ -396,9 +434,22 @@ def load_scenario(ref: str | Path, base_dir: Path | None = None, **overrides: An
     path = resolve_path(ref, base_dir)
     if not check_path(path):  # anything else than a regular file is refused as it is read
         raise not_found(ref)
-    raw = load_raw(path)
-    raw.update({k: v for k, v in overrides.items() if v is not None})
-    return validate(raw, str(ref))
+    files: dict[tuple[str, ...], Path] = {}
+    raw = load_raw(path, origins=files)
+    values = {k: v for k, v in overrides.items() if v is not None}
+    raw.update(values)
+    top = path.resolve()
+    origins = {keys: None if file == top or keys[0] in values else _shown(file)
+               for keys, file in files.items()}
+    return validate(raw, str(ref), origins)
+
+
+def _shown(path: Path) -> str:
+    """A file as messages name it: relative to the working directory when inside it."""
+    try:
+        return str(path.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def with_updates(scenario: Scenario, updates: dict[str, Any], source: str = "<update>"

@@ -179,10 +179,12 @@ def test_shipped_child_keeps_parent_economy_overrides() -> None:
 
 
 def test_defect_in_parent_names_a_file(write_toml: Callable[..., Path]) -> None:
-    write_toml(VALID + "[training]\nbase_completion = 7\n", "bad_parent.toml")
+    parent = write_toml(VALID + "[training]\nbase_completion = 7\n", "bad_parent.toml")
     child = write_toml('extends = "bad_parent.toml"\nname = "c"\n', "c.toml")
     msg = scenario_error(child)
-    assert "training.base_completion" in msg and "c.toml" in msg
+    # The file that holds the bad value first, then the file that extends it.
+    assert msg.startswith(f"{parent}: key 'training.base_completion': ")
+    assert msg.endswith(f"(through 'extends' of {child})")
 
 
 # ------------------------------------------------------------------ validate / with_updates

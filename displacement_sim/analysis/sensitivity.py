@@ -40,7 +40,7 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 from SALib.analyze import delta as delta_analyze
 from SALib.analyze import fast as fast_analyze
 from SALib.analyze import morris as morris_analyze
@@ -67,6 +67,10 @@ from displacement_sim.seeding import tool_seed
 from displacement_sim.studies import Factor
 
 Method = Literal["sobol", "morris", "fast", "pawn", "delta"]
+
+DELTA_MIN_N = 30
+"""Smallest base sample of the delta method (3 classes of at least 10 points each)."""
+
 Outcome = Annotated[str, AfterValidator(check_name)]
 """A run outcome or a ratio against a reference run, by its one name
 (:func:`displacement_sim.outcomes.outcome_names`)."""
@@ -131,6 +135,14 @@ class AnalysisFile(Strict):
         if self.method == "fast" and self.n <= 4 * 4 ** 2:
             raise ValueError("fast needs n > 64 (4 M^2 with M = 4)")
         return self
+
+    @field_validator("n")
+    @classmethod
+    def _delta_sample(cls, n: int, info: ValidationInfo) -> int:
+        if info.data.get("method") == "delta" and n < DELTA_MIN_N:
+            raise ValueError(f"method = 'delta' needs n of at least {DELTA_MIN_N} (its "
+                             "balanced estimator needs 10 sample points in each of 3 classes)")
+        return n
 
     @property
     def needs_reference(self) -> bool:
@@ -257,8 +269,15 @@ def analyze(spec: AnalysisFile, unit: np.ndarray, y: np.ndarray) -> pd.DataFrame
                 rows.append({"factor": name, "index": idx, "value": res[idx][i],
                              "conf": res[f"{idx}_conf"][i]})
     elif spec.method == "delta":
-        res = delta_analyze.analyze(problem, unit, y, seed=seed, method="delta",
-                                    num_resamples=spec.resamples)
+        # SALib's delta reports each bin merge as a warning and replaces the global warning
+        # format and filters: keep both as they were, and its warnings (recorded) to itself.
+        formatwarning = warnings.formatwarning
+        try:
+            with warnings.catch_warnings(record=True):
+                res = delta_analyze.analyze(problem, unit, y, seed=seed, method="delta",
+                                            num_resamples=spec.resamples)
+        finally:
+            warnings.formatwarning = formatwarning
         for i, name in enumerate(names):
             rows.append({"factor": name, "index": "delta", "value": res["delta_balanced"][i],
                          "conf": res["delta_balanced_conf"][i]})
@@ -312,12 +331,16 @@ def convergence(spec: AnalysisFile, unit: np.ndarray, y: np.ndarray) -> pd.DataF
         scale = max(float(main["value"].abs().max()), 1e-12)
     tol = spec.convergence_tolerance
     ns = sorted(wide.columns)
+    if not ns:  # no sub-sample gave a main index (delta on a small sample): nothing converged
+        out["unconverged"] = True
+        return out
     unconverged = pd.Series(False, index=wide.index)
     if len(ns) >= 2:
         unconverged |= (wide[ns[-1]] - wide[ns[-2]]).abs() / scale > tol
     last = main[main["n"] == ns[-1]].set_index("factor")["conf"]
     unconverged |= (last.reindex(wide.index) / scale).fillna(0) > 2 * tol
-    out["unconverged"] = out["factor"].map(unconverged).fillna(False).astype(bool)
+    # A factor whose main index is missing at every size has not converged either.
+    out["unconverged"] = out["factor"].map(unconverged).fillna(True).astype(bool)
     return out
 
 
@@ -383,7 +406,19 @@ def analyse_outcomes(spec: AnalysisFile, unit: np.ndarray, sample: np.ndarray,
         if total == 0:
             skipped[name] = "the outcome does not vary across the sample: not analysed"
             continue
-        d = analyze(spec, unit, y)
+        try:
+            d = analyze(spec, unit, y)
+        except (ValueError, ZeroDivisionError, IndexError, np.linalg.LinAlgError) as exc:
+            # SALib gives up on degenerate outcomes (delta: a singular kernel density).
+            skipped[name] = (f"the {spec.method} method cannot analyse this outcome "
+                             f"({str(exc).strip() or type(exc).__name__}): not analysed")
+            continue
+        main = d.loc[d["index"] == MAIN_INDEX[spec.method], "value"]
+        if main.isna().all():
+            skipped[name] = (f"the {spec.method} method gave no index for any factor (the "
+                             f"sample of n = {spec.n} is too small for it, or the outcome "
+                             "takes too few distinct values): not analysed")
+            continue
         d.insert(0, "output", name)
         d.insert(1, "economy", o.economy)
         idx_frames.append(d)

@@ -6,7 +6,7 @@ and a caller may build :class:`ModelInputs` itself (for instance once for many r
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from displacement_sim.config import Scenario
@@ -68,3 +68,39 @@ def check_drivers(scenario: Scenario, source: str, inputs: ModelInputs | None = 
                          labour_force_growth=d.labour_force_growth, flat=d.flat)
         except ValueError as exc:
             raise ScenarioError(f"{source}: key 'start_year': {exc}") from None
+
+
+def check_inputs(scenarios: Iterable[Scenario], source: str) -> None:
+    """Read the data every scenario needs and check its drivers (:func:`check_drivers`), once
+    per distinct set of economies, start year, horizon and driver settings.
+
+    Workflows call this before they claim a results folder, so that a damaged data file or a
+    start year without data is one error (exit code 2) and nothing is written, instead of a
+    failed run for every run of the study.
+
+    Parameters
+    ----------
+    scenarios : iterable of Scenario
+        The scenarios of a study (repeats are checked once).
+    source : str
+        The study, named by the message of a driver error.
+
+    Raises
+    ------
+    DataError
+        If a data file the runs read is missing or malformed, or lacks the start year.
+    ScenarioError
+        If the driver data do not cover the start year and horizon.
+    """
+    seen: set[tuple] = set()
+    objects: dict[int, Scenario] = {}  # the replicates of a scenario share one object
+    for scenario in scenarios:
+        if id(scenario) in objects:
+            continue
+        objects[id(scenario)] = scenario  # kept, so that its id is not reused
+        key = (tuple(scenario.economies), scenario.start_year, scenario.years,
+               tuple(scenario.settings_for(iso).drivers.model_dump_json()
+                     for iso in scenario.economies))
+        if key not in seen:
+            seen.add(key)
+            check_drivers(scenario, source)

@@ -26,6 +26,7 @@ from typing import Any
 from displacement_sim.config import Scenario
 from displacement_sim.errors import ScenarioError
 from displacement_sim.files import lock_scope
+from displacement_sim.model.inputs import check_inputs
 from displacement_sim.scenarios import load_scenario, resolve_path, with_overrides, with_updates
 from displacement_sim.studies import BatchFile, load_batch_file, sweep_points
 from displacement_sim.workflows.execute import check_unique, execute, open_store
@@ -131,6 +132,7 @@ def run_batch(batch: str | Path | BatchFile, out: str | Path | None = None,
     if updates:
         definition["updates"] = dict(updates)
     specs = expand_batch(bf, base, source, updates)
+    check_inputs((s.scenario for s in specs), source)  # data and start years: before writing
     store = open_store(bf.name, specs, bf.seed, definition, out, force)
     return store, execute(specs, store, executor, progress=progress, desc=bf.name)
 
@@ -169,5 +171,6 @@ def run_scenario(scenario: Scenario | str | Path, out: str | Path | None = None,
         scenario = load_scenario(scenario)
     specs = make_specs(scenario, replicates)
     definition = {"scenario": scenario.model_dump(mode="json"), "replicates": len(specs)}
+    check_inputs([scenario], scenario.name)  # data and start year: before anything is written
     store = open_store(scenario.name, specs, scenario.seed, definition, out, force)
     return store, execute(specs, store, executor, progress=progress, desc=scenario.name)

@@ -29,8 +29,9 @@ from displacement_sim.analysis.calibration import (
 )
 from displacement_sim.constants import ECONOMIES, SECTORS
 from displacement_sim.data import load_series
-from displacement_sim.errors import CalibrationError, ScenarioError
+from displacement_sim.errors import CalibrationError, RunError, ScenarioError
 from displacement_sim.files import atomic_write_text, lock_scope
+from displacement_sim.model.inputs import check_inputs
 from displacement_sim.resources import calibrated_dir, output_dir
 from displacement_sim.scenarios import (
     format_validation_error,
@@ -106,6 +107,8 @@ class Calibrator:
         ``SERIES_INDICATORS``): for recovery tests on synthetic data.
     updates : dotted config paths and values (``--set``) applied to the base scenario before
         the free parameters.
+    source : the calibration file, named by errors about its keys (default: the path given
+        as ``config``, else ``calibration <name>``).
 
     Attributes
     ----------
@@ -122,8 +125,9 @@ class Calibrator:
                  out: str | Path | None = None, executor: ExecutorLike = None,
                  random_state: int | None = None, progress: bool = True,
                  observations: pd.DataFrame | None = None,
-                 updates: Mapping[str, Any] | None = None) -> None:
+                 updates: Mapping[str, Any] | None = None, source: str | None = None) -> None:
         self.config = config
+        self.source = source
         self.observations = observations
         self.updates = updates
         self.economy = economy
@@ -136,9 +140,12 @@ class Calibrator:
 
     def _setup(self) -> None:
         cfg = self.config
+        source = self.source
         if not isinstance(cfg, CalibrationFile):
+            source = source or str(cfg)
             cfg, path = load_calibration_file(cfg)
             cfg = cfg.model_copy(update={"base": str(resolve_path(cfg.base, path.parent))})
+        self._source = source or f"calibration {cfg.name}"
         self.cfg_ = cfg
         if self.economy not in ECONOMIES:
             raise CalibrationError(f"unknown economy {self.economy!r}")
@@ -149,15 +156,40 @@ class Calibrator:
                 min_agents_per_economy=cfg.min_agents_per_economy,
                 firms_per_sector=cfg.firms_per_sector)
         except ScenarioError as exc:
-            raise CalibrationError(f"calibration base scenario: {exc}") from None
+            raise CalibrationError(f"{self._source}: key 'base': {exc}") from None
         if self.updates:
             self._base = with_updates(self._base, dict(self.updates), "--set")
+        self._check_parameters()
+        check_inputs([self._base], self._source)  # data and start year: before writing
         self._obs = (observed(self.economy, cfg.start_year, cfg.end_year)
                      if self.observations is None else self.observations)
         self._train_years = [y for y in self._obs.index if y <= cfg.fit_until]
         root = Path(self.out) if self.out else output_dir() / "calibration" / cfg.name
         self._store = ResultsStore(root / self.economy)
         self._store.claim()
+
+    def _check_parameters(self) -> None:
+        """Each free parameter's path is a setting, and both ends of its bounds are values
+        the setting takes: else one error naming the file and ``parameter.<i>``."""
+        for i, p in enumerate(self.cfg_.parameter):
+            for what, value in zip(("lower bound", "upper bound"), p.bounds, strict=True):
+                try:
+                    with_updates(self._base, {f"economy.{self.economy}.{p.path}": float(value)},
+                                 "@")
+                except ScenarioError as exc:
+                    reason = str(exc).removeprefix("@: ")
+                    raise CalibrationError(f"{self._source}: key 'parameter.{i}.path': "
+                                           f"{p.path!r} at its {what} {value:g} ({p.name}): "
+                                           f"{reason}") from None
+
+    def _failed_runs(self, what: str) -> RunError:
+        """The error for runs that all failed, with one of their errors."""
+        failed = self._store.failed()
+        example = next(iter(sorted(failed.items())), None)
+        shown = f", e.g. {example[0]}: {example[1]}" if example else ""
+        return RunError(f"{self.economy}: {what} ({len(failed)} failed runs{shown}); their "
+                        f"errors are in {self._store.errors}, and the same command retries "
+                        "them")
 
     def _scenario(self, x: Sequence[float]):
         updates = {f"economy.{self.economy}.{p.path}": float(v)
@@ -234,6 +266,8 @@ class Calibrator:
             with executor_for(self.executor) as ex:
                 for s in seeds:
                     x, loss, h = self._optimise(s, ex, bar)
+                    if not np.isfinite(loss):  # no candidate ran: nothing to fit
+                        raise self._failed_runs("every candidate run failed")
                     fits.append((x, loss))
                     history.extend(h)
                 self.history_ = pd.DataFrame(history)
@@ -254,6 +288,8 @@ class Calibrator:
     def _fit_table(self, x: np.ndarray, executor) -> pd.DataFrame:
         specs = self._specs(x, self.cfg_.seed)
         execute(specs, self._store, executor, progress=False)
+        if any(s.run_id in self._store.failed() for s in specs):
+            raise self._failed_runs("the runs at the best parameters failed")
         sims = pd.concat([simulated(self._read(s.run_id), self.cfg_.start_year).assign(
             replicate=s.replicate) for s in specs])
         rows = []
@@ -317,8 +353,10 @@ def calibrate(config: str | Path | CalibrationFile, economies: Sequence[str] | N
     if not isinstance(config, CalibrationFile):
         cfg, path = load_calibration_file(config)
         cfg = cfg.model_copy(update={"base": str(resolve_path(cfg.base, path.parent))})
+        source = str(config)
     else:
         cfg = config
+        source = f"calibration {cfg.name}"
     if train_until is not None:
         try:
             cfg = CalibrationFile.model_validate({**cfg.model_dump(), "train_until": train_until})
@@ -337,7 +375,7 @@ def calibrate(config: str | Path | CalibrationFile, economies: Sequence[str] | N
     fitted: dict[str, Calibrator] = {}
     for iso in economies if economies is not None else cfg.economies:
         cal = Calibrator(cfg, iso, out=root / suffix, executor=executor,
-                         progress=progress, updates=updates).fit()
+                         progress=progress, updates=updates, source=source).fit()
         fitted[iso] = cal
         tables = root / suffix / "tables"
         atomic_write_text(tables / f"{iso}_fit.csv", cal.fit_.to_csv(index=False))

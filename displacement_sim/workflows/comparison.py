@@ -40,6 +40,7 @@ from displacement_sim.analysis.compare import Comparison, compare
 from displacement_sim.config import Scenario
 from displacement_sim.errors import RunError, ScenarioError
 from displacement_sim.files import atomic_write_text, lock_scope
+from displacement_sim.model.inputs import check_inputs
 from displacement_sim.scenarios import (
     load_scenario,
     resolve_path,
@@ -249,6 +250,7 @@ def run_comparison(file: str | Path | ComparisonFile, out: str | Path | None = N
     definition = {"comparison": cf.model_dump(mode="json")}
     if updates:
         definition["updates"] = dict(updates)
+    check_inputs(scenarios.values(), source)  # data and start year: before anything is written
     store = open_store(cf.name, specs, cf.seed, definition, out, force)
     runs = execute(specs, store, executor, progress=progress, desc=cf.name)
     failed = store.failed()

@@ -23,8 +23,9 @@ from displacement_sim.analysis.sensitivity import (
     draw_sample,
     load_analysis,
 )
-from displacement_sim.errors import ScenarioError
+from displacement_sim.errors import RunError, ScenarioError
 from displacement_sim.files import lock_scope
+from displacement_sim.model.inputs import check_inputs
 from displacement_sim.outcomes import REFERENCE_RATIOS
 from displacement_sim.resources import output_dir
 from displacement_sim.scenarios import load_scenario, with_overrides, with_updates
@@ -33,9 +34,40 @@ from displacement_sim.workflows.executors import ExecutorLike
 from displacement_sim.workflows.runs import make_specs
 
 
+def check_factors(spec: AnalysisFile, base: Any, source: str) -> None:
+    """Check that every factor's path is a setting of the base scenario and that the ends of
+    its range are values the setting takes, before anything runs or is written.
+
+    Parameters
+    ----------
+    spec : AnalysisFile
+        The analysis.
+    base : Scenario
+        Its base scenario (with ``--set`` applied).
+    source : str
+        The analysis file, named by the message.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file, the factor (``factor.<i>.path``) and what the setting refused.
+    """
+    for i, factor in enumerate(spec.factor):
+        ends = factor.ppf(np.array([0.5])) if factor.distribution == "normal" else \
+            factor.ppf(np.array([0.0, 1.0]))
+        for value in ends:
+            try:
+                with_updates(base, factor.updates(value), "@")
+            except ScenarioError as exc:
+                reason = str(exc).removeprefix("@: ")
+                raise ScenarioError(f"{source}: key 'factor.{i}.path': {factor.path!r} at "
+                                    f"{float(value):g} ({factor.name}): {reason}") from None
+
+
 def model_evaluator(out: Path, executor: ExecutorLike = None, force: bool = False,
                     progress: bool = True, base_dir: Path | None = None,
-                    updates: Mapping[str, Any] | None = None) -> Evaluator:
+                    updates: Mapping[str, Any] | None = None,
+                    source: str | None = None) -> Evaluator:
     """An evaluator that runs the model through :func:`execute` into ``out/runs``.
 
     ``updates`` (dotted config paths, as ``--set`` gives them) change the base scenario; the
@@ -55,6 +87,9 @@ def model_evaluator(out: Path, executor: ExecutorLike = None, force: bool = Fals
         The folder that the analysis file's base scenario path is relative to.
     updates : mapping, optional
         Dotted config paths and values applied to the base scenario.
+    source : str, optional
+        The analysis file, named by every error about its keys (default: the analysis's
+        name).
 
     Returns
     -------
@@ -67,21 +102,27 @@ def model_evaluator(out: Path, executor: ExecutorLike = None, force: bool = Fals
         overrides = {"economies": spec.economies, "years": spec.years,
                      "workers_per_agent": spec.workers_per_agent,
                      "min_agents_per_economy": spec.min_agents_per_economy}
-        base = load_scenario(spec.base, base_dir, **overrides)
+        where = source or spec.name
+        try:
+            base = load_scenario(spec.base, base_dir, **overrides)
+        except ScenarioError as exc:
+            raise ScenarioError(f"{where}: key 'base': {exc}") from None
         if updates:
             base = with_updates(base, dict(updates), "--set")
+        check_factors(spec, base, where)
         point_runs: list[list[str]] = []
         ref_runs: list[list[str]] = []
         specs: dict[str, Any] = {}
-        for row in sample:
+        for k, row in enumerate(sample):
             params = {f.name: float(v) for f, v in zip(spec.factor, row, strict=True)}
-            variant = with_updates(base, row_updates(spec.factor, row), f"{spec.name} sample")
+            variant = with_updates(base, row_updates(spec.factor, row),
+                                   f"{where}: key 'factor': sample point {k} {params}")
             runs = make_specs(variant, spec.replicates, spec.seed, params, label=spec.name,
                               common_random_numbers=True)
             point_runs.append([r.run_id for r in runs])
             specs.update({r.run_id: r for r in runs})
             if spec.needs_reference:
-                ref = with_updates(variant, spec.reference, f"{spec.name} reference")
+                ref = with_updates(variant, spec.reference, f"{where}: key 'reference'")
                 rruns = make_specs(ref, spec.replicates, spec.seed, params,
                                    label=f"{spec.name}-ref", common_random_numbers=True)
                 ref_runs.append([r.run_id for r in rruns])
@@ -90,12 +131,14 @@ def model_evaluator(out: Path, executor: ExecutorLike = None, force: bool = Fals
         definition = spec.model_dump(mode="json")
         if updates:
             definition["updates"] = dict(updates)
+        check_inputs((r.scenario for r in unique), where)  # data, start year: before writing
         store = open_store(spec.name, unique, spec.seed, definition, out / "runs", force)
         summary = execute(unique, store, executor, progress=progress, desc=spec.name)
         if summary["failed"]:
             failed = store.failed()
-            raise ScenarioError(f"{len(failed)} model runs failed, e.g. "
-                                f"{next(iter(failed.items()))}; see {store.errors}")
+            run_id, error = next(iter(sorted(failed.items())))
+            raise RunError(f"{len(failed)} model runs failed, e.g. {run_id}: {error}; their "
+                           f"errors are in {store.errors}, and the same command retries them")
         ratios = {o.outcome: REFERENCE_RATIOS[o.outcome] for o in spec.output
                   if o.outcome in REFERENCE_RATIOS}
         base_outcomes = sorted({o.outcome for o in spec.output} - set(ratios)
@@ -176,5 +219,6 @@ def run_sensitivity(spec: AnalysisFile | str | Path, out: str | Path | None = No
     unit = draw_sample(spec)
     sample = scale_sample(spec.factor, unit)
     if evaluator is None:
-        evaluator = model_evaluator(out, executor, force, progress, base_dir, updates)
+        evaluator = model_evaluator(out, executor, force, progress, base_dir, updates,
+                                    source=source)
     return analyse_outcomes(spec, unit, sample, evaluator(spec, sample))

@@ -18,10 +18,36 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from displacement_sim.constants import ASEAN, ECONOMIES, SECTORS
 
-# Numbers are strict: a TOML boolean is not taken as 0 or 1 (an int is still taken as a float).
+# Numbers are strict: a TOML boolean is not taken as 0 or 1 (an int is still taken as a float),
+# and never infinite or NaN (``allow_inf_nan=False`` on ``Strict``, so in every file format).
 Share = Annotated[float, Field(ge=0.0, le=1.0, strict=True)]
 NonNeg = Annotated[float, Field(ge=0.0, strict=True)]
 Positive = Annotated[float, Field(gt=0.0, strict=True)]
+
+MAX_YEARS = 100
+"""The longest horizon, in years."""
+MAX_MONTHS = 12 * MAX_YEARS
+"""The longest horizon in months (1,200): the bound of every setting counted in months, so
+that the model's month counters (``int16`` months of displacement, training and subsidy ends,
+``uint16`` months in status; :mod:`displacement_sim.model.workers`) cannot overflow: with a
+burn-in of at most 600 months they stay below 2,400 and 1,800."""
+MAX_USD = 1e15
+"""The largest amount of money a setting takes (USD a year; world GDP is about 1e14)."""
+Months = Annotated[int, Field(ge=0, le=MAX_MONTHS, strict=True)]
+"""A number of months, 0 to ``MAX_MONTHS`` (1,200)."""
+LagMonths = Annotated[float, Field(gt=0.0, le=float(MAX_MONTHS), strict=True)]
+"""A mean lag in months: above 0, at most ``MAX_MONTHS``."""
+CalendarYear = Annotated[int, Field(ge=1950, le=2200, strict=True)]
+"""A calendar year in a setting, 1950 to 2200 (so that growth and learning rates raised to
+the distance from the start year stay finite)."""
+Multiplier = Annotated[float, Field(ge=0.0, le=100.0, strict=True)]
+"""A non-negative multiplier or elasticity, at most 100 (beyond it, the result no longer
+changes: a hazard or a chance is already 0 or 1)."""
+Usd = Annotated[float, Field(ge=0.0, le=MAX_USD, strict=True)]
+"""An amount of US dollars, 0 to ``MAX_USD``."""
+CostPerTrainee = Annotated[float, Field(ge=1.0, le=1e9, strict=True)]
+"""A cost per trainee in USD, 1 to 1e9 (training slots are budget over cost: at 0 there
+would be infinitely many)."""
 
 
 def _economy_code(value: Any) -> Any:
@@ -46,20 +72,31 @@ ISO3 = Annotated[
 # its run settings with these types, so each constraint is stated in one place.
 Name = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
 """A name that becomes a folder name (``outputs/<name>``)."""
-StartYear = Annotated[int, Field(ge=2000, strict=True)]
+StartYear = Annotated[int, Field(ge=2000, le=2100, strict=True)]
 """First simulated year (data permitting: checked against the drivers before a run)."""
-Years = Annotated[int, Field(ge=1, le=100, strict=True)]
-"""Horizon in years."""
+Years = Annotated[int, Field(ge=1, le=MAX_YEARS, strict=True)]
+"""Horizon in years, 1 to 100 (``MAX_YEARS``)."""
 WorkersPerAgent = Annotated[float, Field(gt=0.0, strict=True, allow_inf_nan=False)]
-"""People one worker agent stands for (an upper bound; see ``MinAgents``)."""
-MinAgents = Annotated[int, Field(ge=10, strict=True)]
-"""Minimum worker agents per economy."""
+"""People one worker agent stands for (an upper bound; see ``MinAgents``). A small value makes
+many agents: the memory a run needs is estimated before it starts and a run that would not
+fit in the machine's memory is refused (:func:`displacement_sim.model.inputs.check_resources`)."""
+MAX_AGENTS_PER_ECONOMY = 10_000_000
+"""The most worker agents ``min_agents_per_economy`` asks for (about 1 GB of state per
+economy); the memory check bounds what ``workers_per_agent`` makes."""
+MinAgents = Annotated[int, Field(ge=10, le=MAX_AGENTS_PER_ECONOMY, strict=True)]
+"""Minimum worker agents per economy, 10 to 10 million (``MAX_AGENTS_PER_ECONOMY``)."""
 FirmsPerSector = Annotated[int, Field(ge=1, le=1000, strict=True)]
 """Firms per economy and sector."""
 Seed = Annotated[int, Field(ge=0, strict=True)]
 """A master seed (:mod:`displacement_sim.seeding`)."""
-Replicates = Annotated[int, Field(ge=1, strict=True)]
-"""Runs per scenario or sample point."""
+MAX_REPLICATES = 10_000
+"""The most replicates of a scenario or sample point."""
+Replicates = Annotated[int, Field(ge=1, le=MAX_REPLICATES, strict=True)]
+"""Runs per scenario or sample point, 1 to 10,000 (``MAX_REPLICATES``)."""
+MAX_RUNS = 1_000_000
+"""The most runs a study may ask for (a batch: scenarios x sweep points x replicates; a
+sensitivity analysis: sample points x replicates): the specs of a million runs take about 2 GB
+of the coordinator's memory."""
 
 SectorCode = Literal["A", "B", "C", "DE", "F", "G", "HJ", "I", "K", "LMN", "O", "P", "Q", "RSTU"]
 
@@ -74,9 +111,10 @@ def _per_month(rate_per_drc_step: float) -> float:
 
 
 class Strict(BaseModel):
-    """Base: frozen, unknown keys rejected."""
+    """Base: frozen, unknown keys rejected, no infinite or NaN number anywhere."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True,
+                              allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------------------------
@@ -91,10 +129,11 @@ class SCurve(Strict):
     """Share of firms (so, with ``depth`` = 1, of automatable work) that have adopted by
     ``target_year``. Reading McKinsey (2017)'s midpoint, about half of today's work activities
     automated by 2055, as half of the automatable work by 2055 is an interpretation."""
-    target_year: Annotated[int, Field(strict=True)] = 2055
-    """Calendar year at which ``target_share`` is reached (McKinsey 2017: 2055 +/- 20 years)."""
-    duration_years: Positive = 20.0
-    """Years from 10% to 90% of saturation (McKinsey 2017: 8-28 years, recalled)."""
+    target_year: CalendarYear = 2055
+    """Calendar year at which ``target_share`` is reached (McKinsey 2017: 2055 +/- 20 years);
+    1950 to 2200."""
+    duration_years: Annotated[float, Field(ge=1.0, le=200.0, strict=True)] = 20.0
+    """Years from 10% to 90% of saturation (McKinsey 2017: 8-28 years, recalled); 1 to 200."""
 
 
 class Automation(Strict):
@@ -110,30 +149,35 @@ class Automation(Strict):
     task_exposure_ratio: Share = 14.0 / 47.0
     """Task-level over occupation-level high-risk shares: Nedelkoska & Quintini (2018) 14% over
     Frey & Osborne (2017) 47%."""
-    cost_ratio_usa: Positive = 1.5
+    cost_ratio_usa: Annotated[float, Field(gt=0.0, le=1000.0, strict=True)] = 1.5
     """Assumption. Cost of automating one job's automatable work over its wage cost, in the United
-    States at the start year; 1.5 makes about a fifth of US firms find it worth it at the start."""
-    wage_gap_elasticity: NonNeg = 0.2
+    States at the start year; 1.5 makes about a fifth of US firms find it worth it at the start.
+    Above 0, at most 1,000."""
+    wage_gap_elasticity: Annotated[float, Field(ge=0.0, le=2.0, strict=True)] = 0.2
     """Assumption. Other economies' cost ratio is the US one times (US GDP per capita / own GDP per
-    capita) to this power: 1 if automation cost is all traded at world prices, 0 if all local."""
-    cost_decline_per_year: Share = 0.07
-    """Assumption. Annual fall of automation cost (learning curve)."""
-    cost_reference_year: Annotated[int, Field(strict=True)] = 2023
+    capita) to this power: 1 if automation cost is all traded at world prices, 0 if all local.
+    At most 2 (the cost ratio stays finite)."""
+    cost_decline_per_year: Annotated[float, Field(ge=0.0, le=0.5, strict=True)] = 0.07
+    """Assumption. Annual fall of automation cost (learning curve); at most 0.5 (a halving every
+    year), so that the cost moved back to a start year before ``cost_reference_year`` stays
+    finite."""
+    cost_reference_year: CalendarYear = 2023
     """Calendar year at which ``cost_ratio_usa`` holds; other start years move along the
-    learning curve, so runs from 2000 and from 2023 share one cost path."""
-    sector_hazard: dict[SectorCode, NonNeg] = Field(default_factory=dict)
-    """Assumption. Adoption-hazard multiplier by sector (default 1 everywhere)."""
-    threshold_sigma: NonNeg = 0.5
-    """Assumption. Log-sd of firms' adoption thresholds (lognormal, median 1)."""
+    learning curve, so runs from 2000 and from 2023 share one cost path. 1950 to 2200."""
+    sector_hazard: dict[SectorCode, Multiplier] = Field(default_factory=dict)
+    """Assumption. Adoption-hazard multiplier by sector (default 1 everywhere); 0 to 100."""
+    threshold_sigma: Annotated[float, Field(ge=0.0, le=5.0, strict=True)] = 0.5
+    """Assumption. Log-sd of firms' adoption thresholds (lognormal, median 1); at most 5."""
     adoption_hazard: Share = 0.02
     """Assumption. Monthly adoption rate of a firm for which automation pays, at readiness 1
     (universal internet use and world-average robot density) and no imitation. Readiness is not
     capped: it exceeds 1 where robot density is above the world's."""
-    imitation: NonNeg = 2.0
+    imitation: Multiplier = 2.0
     """Assumption. Bass-style imitation: hazard multiplier per unit share of adopters in the firm's
-    sector and economy."""
-    robot_elasticity: NonNeg = 0.25
-    """Assumption. Readiness scales with (robot density / world density) to this power."""
+    sector and economy; 0 to 100."""
+    robot_elasticity: Annotated[float, Field(ge=0.0, le=5.0, strict=True)] = 0.25
+    """Assumption. Readiness scales with (robot density / world density) to this power; at
+    most 5."""
     depth: Share = 1.0
     """Assumption. Share of a firm's automatable work automated when it adopts."""
     reinstatement_ratio: Annotated[float, Field(ge=0.0, le=2.0, strict=True)] = 0.5
@@ -143,8 +187,9 @@ class Automation(Strict):
     1987-2017 (a ratio of 0.5) and about equal to it in 1947-1987 (ratio 1); the default is the
     recent ratio, the sensitivity analysis varies it over [0.5, 1]. The net job change per
     automated job is not set by this ratio alone: the productivity effect and wages move it."""
-    creation_lag_months: Positive = 12.0
-    """Assumption (bounds 6-36). Mean lag (exponential) between automation and the new tasks."""
+    creation_lag_months: LagMonths = 12.0
+    """Assumption (bounds 6-36). Mean lag (exponential) between automation and the new tasks;
+    above 0, at most 1,200 months."""
     price_elasticity: Annotated[float, Field(ge=0.0, le=5.0, strict=True)] = 0.7
     """Assumption (bounds 0.3-1.5). Price elasticity of demand for a sector's output: automation
     lowers the sector's unit cost, its price falls, and demand and so labour demand rise (the
@@ -161,25 +206,33 @@ class Automation(Strict):
     s_curve: SCurve = SCurve()
 
 
+WageRatio = Annotated[float, Field(ge=0.01, le=100.0, strict=True)]
+
+
 class LabourMarket(Strict):
     """Separations, openings and matching (del Rio-Chanona et al. 2021, monthly)."""
 
     separation_rate: Share = _per_month(0.016)
     """delta_u of del Rio-Chanona et al. (2021), 0.016 per 6.75 weeks, as a monthly rate. Capped per
-    economy so that the observed unemployment rate is a steady state (docs/ODD.md)."""
-    opening_rate: Share = _per_month(0.012)
-    """delta_v of del Rio-Chanona et al. (2021), 0.012 per 6.75 weeks, as a monthly rate."""
+    economy so that the observed unemployment rate is a steady state (docs/ODD.md). It may be 0
+    if ``exit_rate_employed`` is not: with no flow out of employment at all, no unemployment
+    rate is a steady state."""
+    opening_rate: Annotated[float, Field(ge=0.0, le=0.5, strict=True)] = _per_month(0.012)
+    """delta_v of del Rio-Chanona et al. (2021), 0.012 per 6.75 weeks, as a monthly rate; at
+    most 0.5 (the starting vacancies divide by ``1 - opening_rate``)."""
     gamma_u: Share = _per_month(0.16)
     """gamma_u of del Rio-Chanona et al. (2021): speed of layoffs towards target demand."""
-    gamma_v: Share = _per_month(0.16)
-    """gamma_v of del Rio-Chanona et al. (2021): speed of openings towards target demand."""
+    gamma_v: Annotated[float, Field(ge=0.001, le=1.0, strict=True)] = _per_month(0.16)
+    """gamma_v of del Rio-Chanona et al. (2021): speed of openings towards target demand; at
+    least 0.001 (the starting labour demand divides by it: at 0 firms never open vacancies
+    towards their target)."""
     own_sector_preference: Share = 0.55
     """r of del Rio-Chanona et al. (2021): share of applications sent to one's own sector."""
     matching_efficiency: Share = 1.0
     """Assumption. Scale of the urn-ball hiring probability (1 = frictions of the urn-ball only)."""
-    skill_gap_penalty: NonNeg = 1.0
+    skill_gap_penalty: Multiplier = 1.0
     """Assumption. Hiring chance falls by exp(-penalty * gap) per skill level below the sector's
-    requirement."""
+    requirement; 0 to 100."""
     displaced_skill_loss: Annotated[float, Field(ge=0.0, le=2.0, strict=True)] = 0.5
     """Assumption (bounds 0-1). Skill levels a displaced worker loses for hiring until trained:
     their skills were specific to the automated tasks. Motivated by the lasting earnings losses
@@ -192,10 +245,11 @@ class LabourMarket(Strict):
     skill_upgrade: Annotated[float, Field(ge=0.0, le=2.0, strict=True)] = 0.5
     """Assumption (bounds 0-1). Rise of a sector's skill requirement, in skill levels, per unit
     share of its work automated: new tasks need more skill (Acemoglu & Restrepo 2019)."""
-    duration_decay_per_year: NonNeg = 0.3
-    """Assumption. Search effectiveness falls by exp(-decay * years unemployed)."""
-    long_term_months: Annotated[int, Field(ge=1, strict=True)] = 12
-    """Months after which unemployment counts as long-term (ILO convention: 12 months)."""
+    duration_decay_per_year: Multiplier = 0.3
+    """Assumption. Search effectiveness falls by exp(-decay * years unemployed); 0 to 100."""
+    long_term_months: Annotated[int, Field(ge=1, le=MAX_MONTHS, strict=True)] = 12
+    """Months after which unemployment counts as long-term (ILO convention: 12 months); 1 to
+    1,200."""
     exit_rate_employed: Share = 0.015
     """Monthly chance that an employed worker leaves the labour force, at every duration, before
     the flows that keep each sex and age group on its observed path (docs/ODD.md,
@@ -225,9 +279,9 @@ class LabourMarket(Strict):
     """Elasticity of pay with respect to the unemployment rate, in absolute value: the wage curve
     of Blanchflower & Oswald (1994, 2005), about -0.1 in more than 40 countries; Nijkamp & Poot
     (2005) find -0.07 after correcting for publication bias (bounds 0.07-0.15)."""
-    wage_adjustment_months: Positive = 12.0
+    wage_adjustment_months: LagMonths = 12.0
     """Assumption (bounds 6-36). Mean lag with which the slack factor of wages follows the wage
-    curve (wages follow their productivity trend without lag)."""
+    curve (wages follow their productivity trend without lag); above 0, at most 1,200."""
     labour_demand_elasticity: Annotated[float, Field(ge=0.0, le=2.0, strict=True)] = 0.43
     """Own-wage elasticity of labour demand, in absolute value: -0.43 is the mean of 705
     estimates in Popp (2023)'s meta-analysis for Germany; Lichter, Peichl & Siegloch (2015)
@@ -241,9 +295,17 @@ class LabourMarket(Strict):
     """Months of entitlement of the benefits in force in the data years (burn-in)."""
     labour_share: Share = 0.5
     """Assumption. Labour income share of GDP, which with GDP and employment sets the mean wage."""
-    skill_wage_ratio: tuple[Positive, Positive, Positive] = (0.7, 1.0, 1.8)
+    skill_wage_ratio: tuple[WageRatio, WageRatio, WageRatio] = (0.7, 1.0, 1.8)
     """Assumption. Wage by skill level (low, medium, high) relative to medium, before
-    normalising so the starting mean wage matches the economy's."""
+    normalising so the starting mean wage matches the economy's; each 0.01 to 100."""
+
+    @model_validator(mode="after")
+    def _flows_out_of_employment(self) -> LabourMarket:
+        if self.separation_rate == 0 and self.exit_rate_employed == 0:
+            raise ValueError("separation_rate and exit_rate_employed cannot both be 0: with no "
+                             "flow out of employment, the observed unemployment rate cannot "
+                             "be a steady state")
+        return self
 
 
 class Training(Strict):
@@ -266,23 +328,26 @@ class Training(Strict):
     employment by horizon is a model outcome, checked against Card, Kluve & Weber (2018)."""
     lockin_search_factor: Share = 0.3
     """Assumption. Search intensity of trainees relative to the unemployed (lock-in)."""
-    cost_share_of_gdp_per_capita: NonNeg = 28_000.0 / 82_587.0
+    cost_share_of_gdp_per_capita: Annotated[float, Field(ge=0.001, le=100.0, strict=True)] = \
+        28_000.0 / 82_587.0
     """Cost per trainee over GDP per capita: Year Up's about USD 28,000 per participant over US GDP
-    per capita in 2023 (USD 82,587, WDI)."""
+    per capita in 2023 (USD 82,587, WDI). 0.001 to 100: training slots are budget over cost."""
 
 
 class CapacityBuilding(Strict):
     """Capacity-building spending that buys training slots."""
 
-    share_of_gdp: NonNeg = 0.0
+    share_of_gdp: Share = 0.0
     """Annual spending as a share of GDP (OECD 2019: retraining all high-risk workers would cost
-    0.5-2% of GDP at the lower bound)."""
-    amount_usd: NonNeg = 0.0
-    """Annual spending in USD, added to ``share_of_gdp`` times GDP."""
-    years_active: Annotated[int, Field(ge=0, strict=True)] | None = None
-    """Years from the start during which the programme enrols (default: the whole run)."""
-    cost_per_trainee_usd: Positive | None = None
-    """Override of the cost per trainee (default: ``training.cost_share_of_gdp_per_capita``)."""
+    0.5-2% of GDP at the lower bound); at most 1."""
+    amount_usd: Usd = 0.0
+    """Annual spending in USD, added to ``share_of_gdp`` times GDP; at most 1e15."""
+    years_active: Annotated[int, Field(ge=0, le=MAX_YEARS, strict=True)] | None = None
+    """Years from the start during which the programme enrols (default: the whole run); 0 to
+    100."""
+    cost_per_trainee_usd: CostPerTrainee | None = None
+    """Override of the cost per trainee (default: ``training.cost_share_of_gdp_per_capita``);
+    USD 1 to 1e9."""
     priority: Literal["displaced_first", "long_term_first", "lottery"] = "displaced_first"
     """Who among the unemployed goes first."""
     eligibility: Literal["unemployed", "displaced"] = "unemployed"
@@ -294,19 +359,24 @@ class Benefits(Strict):
 
     replacement_rate: Share = 0.0
     """Benefit as a share of the last wage."""
-    max_months: Annotated[int, Field(ge=0, strict=True)] = 0
-    """Months of entitlement from the start of a spell."""
-    search_elasticity: NonNeg = 0.5
-    """Assumption. Search intensity falls by this times the replacement rate while paid."""
+    max_months: Months = 0
+    """Months of entitlement from the start of a spell; 0 to 1,200."""
+    search_elasticity: Multiplier = 0.5
+    """Assumption. Search intensity falls by this times the replacement rate while paid; 0 to
+    100."""
 
 
 class HiringSubsidy(Strict):
     """A subsidy to employers who hire a displaced worker."""
 
     share_of_wage: Share = 0.0
-    months: Annotated[int, Field(ge=0, strict=True)] = 12
-    hiring_effect: NonNeg = 1.0
-    """Assumption. A displaced applicant's hiring chance rises by ``1 + effect * share``."""
+    """Share of the wage paid to the employer."""
+    months: Months = 12
+    """Months the subsidy is paid after a hire; 0 to 1,200 (the month it ends is held in an
+    ``int16``, which this bound keeps from overflowing)."""
+    hiring_effect: Multiplier = 1.0
+    """Assumption. A displaced applicant's hiring chance rises by ``1 + effect * share``; 0 to
+    100."""
 
 
 class Policy(Strict):
@@ -315,8 +385,8 @@ class Policy(Strict):
     capacity_building: CapacityBuilding = CapacityBuilding()
     benefits: Benefits = Benefits()
     hiring_subsidy: HiringSubsidy = HiringSubsidy()
-    automation_tax: NonNeg = 0.0
-    """Tax on automation spending: raises the cost of automating by this share."""
+    automation_tax: Annotated[float, Field(ge=0.0, le=10.0, strict=True)] = 0.0
+    """Tax on automation spending: raises the cost of automating by this share; at most 10."""
     tech_transfer: Annotated[float, Field(ge=0.0, lt=1.0, strict=True)] = 0.0
     """Technology transfer: lowers the cost of automating by this share."""
 
@@ -371,12 +441,13 @@ class RegionalCentre(Strict):
 
     enabled: bool = False
     members: tuple[ISO3, ...] = ASEAN  # type: ignore[assignment]
-    contribution_share_of_gdp: NonNeg = 0.0
-    """Each member's annual contribution as a share of its GDP."""
-    contribution_usd: NonNeg = 0.0
-    """A flat annual contribution per member in USD, added to the GDP share."""
-    cost_per_trainee_usd: Positive | None = None
-    """Default: the mean of the members' costs per trainee, weighted by their contributions."""
+    contribution_share_of_gdp: Share = 0.0
+    """Each member's annual contribution as a share of its GDP; at most 1."""
+    contribution_usd: Usd = 0.0
+    """A flat annual contribution per member in USD, added to the GDP share; at most 1e15."""
+    cost_per_trainee_usd: CostPerTrainee | None = None
+    """Default: the mean of the members' costs per trainee, weighted by their contributions;
+    USD 1 to 1e9."""
 
 
 class Scenario(Strict):

@@ -21,6 +21,7 @@ from scipy import stats
 
 from displacement_sim.config import (
     ISO3,
+    MAX_RUNS,
     FirmsPerSector,
     MinAgents,
     Name,
@@ -35,6 +36,9 @@ from displacement_sim.constants import ECONOMIES
 from displacement_sim.errors import CalibrationError, ScenarioError
 from displacement_sim.scenarios import format_validation_error, load_validated, read_toml
 
+Number = Annotated[float, Field(strict=True)]
+"""A finite number (an int is taken as a float; a string or a boolean is not)."""
+
 # ----------------------------------------------------------------------- uncertain parameters
 
 
@@ -45,9 +49,9 @@ class Factor(Strict):
     path: Annotated[str, Field(min_length=1)]
     """Config path, e.g. ``policy.capacity_building.share_of_gdp``."""
     distribution: Literal["uniform", "loguniform", "triangular", "normal"] = "uniform"
-    bounds: tuple[float, float]
+    bounds: tuple[Number, Number]
     """Lower and upper bound (``normal``: mean and standard deviation)."""
-    mode: float | None = None
+    mode: Number | None = None
     """Peak of a ``triangular`` distribution (default: the midpoint)."""
     unit: str = ""
     label: str = ""
@@ -110,13 +114,35 @@ class Sweep(Strict):
     """``grid``: every combination; ``zip``: the i-th values of every list together."""
     parameters: dict[str, Annotated[list[Any], Field(min_length=1)]] = Field(
         default_factory=dict)
-    """Dotted config path -> values, e.g. ``"policy.automation_tax" = [0, 0.1]``."""
+    """Dotted config path -> values, e.g. ``"policy.automation_tax" = [0, 0.1]``. ``seed`` and
+    ``replicates`` cannot be swept: the batch file's ``seed`` is the master seed of every run
+    and its ``replicates`` the runs of every variant."""
+
+    @field_validator("parameters")
+    @classmethod
+    def _not_run_settings(cls, v: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        for key in ("seed", "replicates"):
+            if key in v:
+                raise ValueError(
+                    f"'{key}' cannot be swept: the batch file's '{key}' applies to every "
+                    "variant (its seed is the master seed, from which every replicate's seed "
+                    "is drawn; for more runs, raise 'replicates'; for another master seed, "
+                    "set 'seed' or use --seed)")
+        return v
 
     @model_validator(mode="after")
     def _zip_lengths(self) -> Sweep:
         if self.mode == "zip" and len({len(v) for v in self.parameters.values()}) > 1:
             raise ValueError("zip sweeps need lists of equal length")
         return self
+
+    @property
+    def n_points(self) -> int:
+        """Number of sweep points (1 without a sweep), computed without listing them."""
+        if not self.parameters:
+            return 1
+        lengths = [len(v) for v in self.parameters.values()]
+        return lengths[0] if self.mode == "zip" else int(np.prod(lengths, dtype=object))
 
 
 class BatchFile(Strict):
@@ -146,6 +172,16 @@ class BatchFile(Strict):
         if len(set(v)) != len(v):
             raise ValueError("a scenario is listed twice")
         return v
+
+    @model_validator(mode="after")
+    def _runs(self) -> BatchFile:
+        runs = len(self.scenarios) * self.sweep.n_points * self.replicates
+        if runs > MAX_RUNS:
+            raise ValueError(
+                f"{len(self.scenarios)} scenarios x {self.sweep.n_points:,} sweep points x "
+                f"{self.replicates:,} replicates = {runs:,} runs, more than {MAX_RUNS:,}: "
+                "split the batch")
+        return self
 
 
 def load_batch_file(path: str | Path) -> tuple[BatchFile, Path]:
@@ -328,9 +364,9 @@ class Target(Strict):
 
     series: Literal["share_agriculture", "share_industry", "share_services",
                     "unemployment_rate"]
-    scale: Annotated[float, Field(gt=0)] = 1.0
+    scale: Annotated[float, Field(gt=0, strict=True)] = 1.0
     """Error of one scale unit (percentage points) counts 1 in the loss."""
-    weight: Annotated[float, Field(gt=0)] = 1.0
+    weight: Annotated[float, Field(gt=0, strict=True)] = 1.0
 
 
 class CalibrationFile(Strict):
@@ -340,22 +376,25 @@ class CalibrationFile(Strict):
     description: str = ""
     base: str = "no_active_policy"
     economies: list[ISO3] = Field(default_factory=lambda: list(ECONOMIES))
-    start_year: Annotated[int, Field(ge=1991, le=2023)] = 2005
-    end_year: Annotated[int, Field(ge=1992, le=2023)] = 2023
-    train_until: Annotated[int, Field(ge=1992, le=2023)] | None = None
+    start_year: Annotated[int, Field(ge=1991, le=2023, strict=True)] = 2005
+    end_year: Annotated[int, Field(ge=1992, le=2023, strict=True)] = 2023
+    train_until: Annotated[int, Field(ge=1992, le=2023, strict=True)] | None = None
     """Fit on years up to this one; score the later years out of sample."""
     workers_per_agent: WorkersPerAgent = 1e12
     min_agents_per_economy: Annotated[MinAgents, Field(ge=100)] = 1500
     firms_per_sector: FirmsPerSector = 10
     replicates: Replicates = 2
     seed: Seed = 0
-    popsize: Annotated[int, Field(ge=2)] = 4
-    maxiter: Annotated[int, Field(ge=1)] = 5
-    tol: Annotated[float, Field(ge=0)] = 0.01
-    near_optimal: Annotated[float, Field(gt=0, le=1)] = 0.1
+    popsize: Annotated[int, Field(ge=2, le=100, strict=True)] = 4
+    """Candidates per free parameter in each generation of differential evolution; 2 to 100."""
+    maxiter: Annotated[int, Field(ge=1, le=1000, strict=True)] = 5
+    """Generations of differential evolution at most; 1 to 1,000."""
+    tol: Annotated[float, Field(ge=0, strict=True)] = 0.01
+    near_optimal: Annotated[float, Field(gt=0, le=1, strict=True)] = 0.1
     """Fraction of the evaluated candidates, best first, that forms the near-optimal set."""
-    identifiability_threshold: Annotated[float, Field(gt=0, le=1)] = 0.5
-    refits: Annotated[int, Field(ge=0)] = 0
+    identifiability_threshold: Annotated[float, Field(gt=0, le=1, strict=True)] = 0.5
+    refits: Annotated[int, Field(ge=0, le=100, strict=True)] = 0
+    """Fits again from other seeds, for the uncertainty of the fit; 0 to 100."""
     parameter: Annotated[list[Factor], Field(min_length=1)]
     """The free parameters, declared like the factors of a sensitivity analysis (a config path,
     bounds, unit, label); each is set per economy, so ``economies`` must be left out."""

@@ -75,3 +75,38 @@ def write_toml(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+def nonfinite_metrics(df: pd.DataFrame) -> list[str]:
+    """The indicators of a results table that hold a value they may not: any infinity, or a
+    NaN other than a share with no one to take it of (a ratio whose denominator counts are 0,
+    a group of workers that is empty at a small scale, no unemployed, no one displaced yet).
+
+    Returns the offending column names (empty when every value is as it may be).
+    """
+    import numpy as np
+
+    from displacement_sim.outcomes import INDICATORS
+
+    bad = []
+    for name, ind in INDICATORS.items():
+        v = df[name].to_numpy(dtype=float)
+        nan = np.isnan(v)
+        if np.isinf(v).any() or nan.any() and ind.kind == "count":
+            bad.append(name)
+        elif not nan.any():
+            continue
+        elif ind.weights:
+            empty = sum(df[c].to_numpy(dtype=float) for c in ind.weights) == 0
+            if (nan & ~empty).any():
+                bad.append(name)
+        elif name == "median_unemployment_months":
+            if (nan & (df["unemployed"].to_numpy() > 0)).any():
+                bad.append(name)
+        elif name.startswith("displaced_"):
+            if (nan & (df["displaced_cumulative"].to_numpy() > 0)).any():
+                bad.append(name)
+        elif not name.startswith(("unemployment_rate_", "employment_to_population_",
+                                  "participation_rate_")):
+            bad.append(name)  # an index or share of the whole economy: always defined
+    return bad

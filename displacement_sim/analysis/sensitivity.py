@@ -53,6 +53,7 @@ from SALib.sample import sobol as sobol_sample
 from displacement_sim.analysis.factors import salib_problem
 from displacement_sim.config import (
     ISO3,
+    MAX_RUNS,
     MinAgents,
     Name,
     Replicates,
@@ -67,6 +68,8 @@ from displacement_sim.seeding import tool_seed
 from displacement_sim.studies import Factor
 
 Method = Literal["sobol", "morris", "fast", "pawn", "delta"]
+MAX_N = 65_536
+"""The largest base sample size ``n`` (2^16)."""
 
 DELTA_MIN_N = 30
 """Smallest base sample of the delta method (3 classes of at least 10 points each)."""
@@ -105,15 +108,19 @@ class AnalysisFile(Strict):
     workers_per_agent: WorkersPerAgent | None = None
     min_agents_per_economy: MinAgents | None = None
     method: Method = "sobol"
-    n: Annotated[int, Field(ge=4)] = 64
-    """Base sample size: Saltelli N, Morris trajectories, eFAST N per factor, LHS rows."""
+    n: Annotated[int, Field(ge=4, le=MAX_N, strict=True)] = 64
+    """Base sample size: Saltelli N, Morris trajectories, eFAST N per factor, LHS rows; 4 to
+    65,536 (``MAX_N``), and the model runs it makes (:attr:`runs`) at most ``MAX_RUNS``."""
     replicates: Replicates = 2
     seed: Seed = 0
     second_order: bool = False
-    morris_levels: Annotated[int, Field(ge=2)] = 4
-    convergence_tolerance: Annotated[float, Field(gt=0)] = 0.05
-    resamples: Annotated[int, Field(ge=2)] = 100
-    """Bootstrap resamples for confidence intervals (Sobol, Morris, eFAST, delta)."""
+    morris_levels: Annotated[int, Field(ge=2, le=100, strict=True)] = 4
+    """Levels of the Morris grid; 2 to 100."""
+    convergence_tolerance: Annotated[float, Field(gt=0, le=1, strict=True)] = 0.05
+    """Largest move of a main index between N/2 and N for a converged factor; at most 1."""
+    resamples: Annotated[int, Field(ge=2, le=100_000, strict=True)] = 100
+    """Bootstrap resamples for confidence intervals (Sobol, Morris, eFAST, delta); 2 to
+    100,000."""
     reference: dict[str, Any] = Field(default_factory=lambda: {
         "policy.capacity_building.share_of_gdp": 0.0, "policy.capacity_building.amount_usd": 0.0,
         "policy.hiring_subsidy.share_of_wage": 0.0, "regional_centre.enabled": False})
@@ -134,7 +141,30 @@ class AnalysisFile(Strict):
             raise ValueError("second_order applies to method = 'sobol' only")
         if self.method == "fast" and self.n <= 4 * 4 ** 2:
             raise ValueError("fast needs n > 64 (4 M^2 with M = 4)")
+        if self.runs > MAX_RUNS:
+            raise ValueError(f"n = {self.n:,} with {len(self.factor)} factors and "
+                             f"{self.replicates:,} replicates makes {self.runs:,} model runs, "
+                             f"more than {MAX_RUNS:,}: lower n or replicates")
         return self
+
+    @property
+    def points(self) -> int:
+        """Sample points the method draws (SALib's sample sizes)."""
+        k = len(self.factor)
+        if self.method in ("sobol", "morris") and any(f.group for f in self.factor):
+            k = len({f.group or f.name for f in self.factor})
+        if self.method == "sobol":
+            return self.n * (2 * k + 2 if self.second_order else k + 2)
+        if self.method == "morris":
+            return self.n * (k + 1)
+        if self.method == "fast":
+            return self.n * len(self.factor)
+        return self.n
+
+    @property
+    def runs(self) -> int:
+        """Model runs of the analysis: points x replicates, twice with a reference run."""
+        return self.points * self.replicates * (2 if self.needs_reference else 1)
 
     @field_validator("n")
     @classmethod

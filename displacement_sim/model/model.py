@@ -32,7 +32,7 @@ from displacement_sim.drivers import annual_paths, income_elasticities, monthly
 from displacement_sim.model import kernels, market
 from displacement_sim.model.agents import Economy, Firm
 from displacement_sim.model.firms import Firms
-from displacement_sim.model.inputs import ModelInputs, load_inputs
+from displacement_sim.model.inputs import ModelInputs, check_memory, load_inputs
 from displacement_sim.model.params import ENDOGENOUS, NO_AUTOMATION, S_CURVE, resolve
 from displacement_sim.model.reporters import (
     CUMULATIVE,
@@ -237,7 +237,14 @@ class DisplacementModel(mesa.Model):
         pop_max = np.maximum(self.pop_path.max(axis=0), self.pop_burn_path.max(axis=0))
         self.workers_per_agent = np.minimum(sc.workers_per_agent, lf0 / sc.min_agents_per_economy)
         W = self.workers_per_agent
-        self.pop_rows = np.ceil(pop_max / W[:, None]).astype(np.int64)  # (n, sex)
+        with np.errstate(over="ignore", divide="ignore"):
+            rows = np.ceil(pop_max / W[:, None])  # (n, sex); a tiny scale may overflow
+        # Refuse a run that would not fit in memory before allocating it (the workflows
+        # check the same estimate before anything is written; this guards direct use).
+        n = self.n_economies
+        check_memory(float(rows.sum()), n * N_SECTORS * sc.firms_per_sector, n,
+                     self.months_total + sc.burn_in_months, sc.name)
+        self.pop_rows = rows.astype(np.int64)
         self.n_agents = self.pop_rows.sum(axis=1)
         # Driver targets in agents.
         self.lf_target = self.lf_path / W[None, :, None, None]

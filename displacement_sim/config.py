@@ -12,9 +12,12 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import weakref
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import to_jsonable_python
 
 from displacement_sim.constants import ASEAN, ECONOMIES, SECTORS
 
@@ -115,6 +118,156 @@ class Strict(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True,
                               allow_inf_nan=False)
+
+
+_MEMO: dict[int, tuple[weakref.ref, dict[str, Any]]] = {}
+
+
+def memo(model: BaseModel) -> dict[str, Any]:
+    """A cache of values derived from a frozen model, for as long as the model lives.
+
+    Held outside the model, by identity (so the model's equality, copies and pickles do not
+    change): a copy, even an equal one, starts with an empty cache. Derived values such as a
+    scenario's per-economy settings and its settings hash are computed once per scenario.
+
+    Parameters
+    ----------
+    model : pydantic.BaseModel
+        A frozen model (:class:`Strict`).
+
+    Returns
+    -------
+    dict
+        The model's cache (empty at first).
+    """
+    key = id(model)
+    entry = _MEMO.get(key)
+    if entry is not None and entry[0]() is model:
+        return entry[1]
+    cache: dict[str, Any] = {}
+    _MEMO[key] = (weakref.ref(model, lambda _, key=key: _MEMO.pop(key, None)), cache)
+    return cache
+
+
+def json_fragment(value: Any) -> str:
+    """One value as canonical JSON: a model by :func:`canonical_json`, anything else as
+    ``json.dumps`` of its JSON form (sorted keys, no spaces), as it appears in the JSON of the
+    model that holds it.
+
+    Parameters
+    ----------
+    value : Any
+        A field's value.
+
+    Returns
+    -------
+    str
+        The JSON text.
+    """
+    kind = type(value)
+    if kind is float and value - value == 0.0:  # finite: the text json.dumps writes
+        return float.__repr__(value)
+    if kind is int:
+        return int.__repr__(value)
+    if isinstance(value, BaseModel):
+        return canonical_json(value)
+    if value is None or isinstance(value, bool | int | float | str):
+        return json.dumps(value)
+    return json.dumps(to_jsonable_python(value), sort_keys=True, separators=(",", ":"))
+
+
+_SORTED_FIELDS: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _texts(model: BaseModel, cache: dict[str, Any]) -> dict[str, str | None]:
+    """The cache of each field's text (``None``: not made yet)."""
+    texts = cache.get("texts")
+    if texts is None:
+        texts = cache["texts"] = dict.fromkeys(model.__dict__)
+    return texts
+
+
+def field_json(model: BaseModel, names: Iterable[str]) -> list[str]:
+    """The :func:`json_fragment` of the fields ``names`` of a frozen model, each made once.
+
+    Parameters
+    ----------
+    model : pydantic.BaseModel
+        A frozen model.
+    names : iterable of str
+        Field names.
+
+    Returns
+    -------
+    list of str
+        The JSON text of each field's value, in the order of ``names``.
+    """
+    texts = _texts(model, memo(model))
+    values = model.__dict__
+    out = []
+    for name in names:
+        text = texts[name]
+        if text is None:
+            text = texts[name] = json_fragment(values[name])
+        out.append(text)
+    return out
+
+
+def derive_pieces(old: BaseModel, new: BaseModel, changed: set[str]) -> None:
+    """Seed the text cache of ``new``, a copy of ``old`` whose fields ``changed`` differ: the
+    text of every other field is ``old``'s (made once, for ``old``), so :func:`canonical_json`
+    of ``new`` serialises the changed fields only.
+
+    Parameters
+    ----------
+    old : pydantic.BaseModel
+        The model ``new`` was made from.
+    new : pydantic.BaseModel
+        The same model with the fields ``changed`` set again.
+    changed : set of str
+        The fields whose values may differ.
+    """
+    cache = memo(old)
+    if not cache.get("complete"):
+        field_json(old, old.__dict__)
+        cache["complete"] = True
+    texts = dict(cache["texts"])
+    for name in changed:
+        texts[name] = None
+    memo(new)["texts"] = texts
+
+
+def canonical_json(model: BaseModel) -> str:
+    """The model as canonical JSON (sorted keys, no spaces), computed once per model.
+
+    Parameters
+    ----------
+    model : pydantic.BaseModel
+        A frozen model.
+
+    Returns
+    -------
+    str
+        The text of ``json.dumps(model.model_dump(mode="json"), sort_keys=True,
+        separators=(",", ":"))``, put together from each field's text (sub-models' cached),
+        so that a copy that changes a few values serialises those only.
+    """
+    cache = memo(model)
+    text = cache.get("json")
+    if text is None:
+        cls = type(model)
+        order = _SORTED_FIELDS.get(cls)
+        if order is None:
+            names = tuple(sorted(cls.model_fields))
+            order = _SORTED_FIELDS[cls] = (names, tuple(f"{json.dumps(n)}:" for n in names))
+        texts = _texts(model, cache)
+        values = model.__dict__
+        for name, piece in texts.items():
+            if piece is None:
+                texts[name] = json_fragment(values[name])
+        text = cache["json"] = "{" + ",".join(
+            [key + texts[name] for name, key in zip(*order, strict=True)]) + "}"
+    return text
 
 
 # --------------------------------------------------------------------------------------------
@@ -501,12 +654,17 @@ class Scenario(Strict):
         return self
 
     def settings_for(self, iso3: str) -> EconomySettings:
-        """Return the settings of one economy: ``defaults`` with its overrides merged in."""
+        """Return the settings of one economy: ``defaults`` with its overrides merged in
+        (validated once per scenario, then cached: :func:`memo`)."""
         override = self.economy.get(iso3)  # type: ignore[call-overload]
         if not override:
             return self.defaults
-        merged = deep_merge(self.defaults.model_dump(), override)
-        return EconomySettings.model_validate(merged)
+        cache = memo(self).setdefault("settings", {})
+        found = cache.get(iso3)
+        if found is None:
+            merged = deep_merge(self.defaults.model_dump(), override)
+            found = cache[iso3] = EconomySettings.model_validate(merged)
+        return found
 
     def config_hash(self) -> str:
         """SHA-256 of the canonical JSON of the resolved scenario."""

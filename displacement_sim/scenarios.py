@@ -14,13 +14,22 @@ own ``[economy.X]`` tables still win. This module knows nothing of Mesa.
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from displacement_sim.config import SECTIONS, Scenario, deep_merge
+from displacement_sim.config import (
+    SECTIONS,
+    EconomySettings,
+    Scenario,
+    deep_merge,
+    derive_pieces,
+    memo,
+)
+from displacement_sim.constants import ECONOMIES
 from displacement_sim.errors import ScenarioError
 from displacement_sim.inputs_safe import check_path, read_toml_file
 from displacement_sim.resources import scenario_dir
@@ -479,7 +488,26 @@ def with_updates(scenario: Scenario, updates: dict[str, Any], source: str = "<up
     ------
     ScenarioError
         If a key or value is invalid.
+
+    Notes
+    -----
+    The result is the scenario that validating the whole updated scenario gives (what
+    :func:`validate` makes of its file layout with the updates set). Updates of parameter
+    sections and of ``regional_centre`` take a short cut to it: only the models that hold an
+    updated key are validated again, for the defaults and for each economy whose override
+    reaches them, and the rest is shared with ``scenario``, so a sample point of a sensitivity
+    analysis costs tens of microseconds. Any other update, or any invalid value, goes through
+    whole validation (and its error messages). ``tests/test_specs.py`` checks that the two
+    agree.
     """
+    fast = _fast_updates(scenario, updates)
+    if fast is not None:
+        return fast
+    return _validated_updates(scenario, updates, source)
+
+
+def _validated_updates(scenario: Scenario, updates: dict[str, Any], source: str) -> Scenario:
+    """:func:`with_updates` by whole validation of the updated file layout."""
     data = scenario.model_dump(mode="json")
     file_layout = {k: v for k, v in data.items() if k != "defaults"}
     file_layout.update(data["defaults"])
@@ -496,3 +524,298 @@ def with_updates(scenario: Scenario, updates: dict[str, Any], source: str = "<up
                 raise ScenarioError(f"{source}: key '{path}': '{k}' is not a table")
         node[keys[-1]] = value
     return validate(file_layout, source)
+
+
+# ---------------------------------------------------------------- with_updates, the short cut
+
+
+class _Slow(Exception):
+    """The short cut does not apply: validate the whole scenario instead."""
+
+
+def _model_at(model: BaseModel, path: tuple[str, ...]) -> BaseModel:
+    for key in path:
+        model = getattr(model, key)
+    return model
+
+
+@functools.lru_cache(maxsize=4096)
+def _holder(keys: tuple[str, ...], root: type[BaseModel]) -> int:
+    """How many leading keys name nested models of ``root``: the model they reach holds the
+    key that follows (or the table that the remaining keys go into)."""
+    model, n = root, 0
+    for key in keys[:-1]:
+        field = model.model_fields.get(key)
+        ann = field.annotation if field is not None else None
+        if not (isinstance(ann, type) and issubclass(ann, BaseModel)):
+            break
+        model, n = ann, n + 1
+    return n
+
+
+def _set_in(tree: dict[str, Any], keys: tuple[str, ...], value: Any) -> None:
+    node = tree
+    for key in keys[:-1]:
+        node = node.setdefault(key, {})
+        if not isinstance(node, dict):
+            raise _Slow
+    node[keys[-1]] = value
+
+
+def _get_in(tree: Any, keys: tuple[str, ...]) -> Any:
+    """The subtree of ``tree`` at ``keys`` (``None`` if a key is missing)."""
+    for key in keys:
+        if not isinstance(tree, dict) or key not in tree:
+            return None
+        tree = tree[key]
+    return tree
+
+
+def _copy_tree(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy_tree(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy_tree(v) for v in value]
+    return value
+
+
+def _json_overrides(scenario: Scenario) -> dict[str, Any]:
+    """The scenario's per-economy overrides as whole validation keeps them (JSON values:
+    lists, not tuples), computed once per scenario."""
+    cache = memo(scenario)
+    found = cache.get("json_overrides")
+    if found is None:
+        found = cache["json_overrides"] = scenario.model_dump(mode="json",
+                                                              include={"economy"})["economy"]
+    return found
+
+
+@functools.lru_cache(maxsize=1024)
+def _targets(paths: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
+    """What each dotted path updates: ``("all", keys)`` (a parameter section, for every
+    economy), ``(ISO3, keys)`` (one economy's) or ``("centre", keys)`` (``regional_centre``);
+    ``None`` if a path is none of these, or one path lies inside another (then their order
+    matters: whole validation)."""
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for path in paths:
+        keys = tuple(path.split("."))
+        if keys[0] in SECTIONS and len(keys) >= 2:
+            out.append(("all", keys))
+        elif keys[0] == "economy" and len(keys) >= 4 and keys[1].upper() in ECONOMIES \
+                and keys[2] in SECTIONS:
+            out.append((keys[1].upper(), keys[2:]))
+        elif keys[0] == "regional_centre" and len(keys) >= 2:
+            out.append(("centre", keys[1:]))
+        else:
+            return None
+    for group in ([k for who, k in out if who != "centre"],
+                  [k for who, k in out if who == "centre"]):
+        ordered = sorted(group)
+        if any(b[:len(a)] == a and len(b) > len(a)
+               for a, b in zip(ordered, ordered[1:], strict=False)):
+            return None
+    return tuple(out)
+
+
+def _fast_updates(scenario: Scenario, updates: dict[str, Any]) -> Scenario | None:
+    """:func:`with_updates` for updates of parameter sections (every economy or one) and of
+    ``regional_centre``, validating only the models that hold an updated key; ``None`` when
+    the short cut does not apply or a value is invalid (whole validation then decides)."""
+    targets = _targets(tuple(updates))
+    if targets is None:
+        return None
+    ops = [(who, keys, value) for (who, keys), value in zip(targets, updates.values(),
+                                                            strict=True)]
+    if any(who not in ("all", "centre") and isinstance(value, dict) for who, _, value in ops):
+        return None  # a table set for one economy merges into the defaults': whole path
+    try:
+        return _apply_ops(scenario, ops)
+    except (_Slow, ValidationError, ValueError, TypeError, AttributeError, KeyError):
+        return None
+
+
+def _plan(root: type[BaseModel], keys: tuple[tuple[str, ...], ...],
+          replaced: tuple[tuple[str, ...], ...]) -> tuple:
+    """The models :func:`_set_keys` makes for these keys, innermost first: for each, its path,
+    its sub-models made before it, the updates it holds (index, keys below it) and whether it
+    is replaced whole."""
+    plan = _PLANS.get((root, keys, replaced))
+    if plan is not None:
+        return plan
+    by_holder: dict[tuple[str, ...], list[tuple[int, tuple[str, ...]]]] = {}
+    for i, k in enumerate(keys):
+        holder = k[:_holder(k, root)]
+        by_holder.setdefault(holder, []).append((i, k[len(holder):]))
+    nodes = {p[:i] for p in (*by_holder, *replaced) for i in range(len(p) + 1)}
+    children: dict[tuple[str, ...], list[str]] = {}
+    for p in sorted(nodes):
+        if p:
+            children.setdefault(p[:-1], []).append(p[-1])
+    plan = tuple((path, tuple(children.get(path, ())), tuple(by_holder.get(path, ())),
+                  path in replaced) for path in sorted(nodes, key=len, reverse=True))
+    if len(_PLANS) >= 1024:
+        _PLANS.clear()
+    _PLANS[(root, keys, replaced)] = plan
+    return plan
+
+
+_PLANS: dict[tuple, tuple] = {}
+
+
+def _set_keys(root: BaseModel, ops: list[tuple[tuple[str, ...], Any]],
+              replace: dict[tuple[str, ...], BaseModel] | None = None,
+              texts: bool = True) -> BaseModel:
+    """``root`` with each key set (in order) and the sub-models at ``replace`` replaced
+    (``texts``: seed the JSON text of the new models, which the settings hash reads).
+
+    Each model that holds a key, and each model above a change, is validated once (the
+    innermost first) from its fields as they are: its other values and sub-models are kept,
+    valid already (no validator of a model reads its sub-models' values).
+    """
+    replace = replace or {}
+    if not ops and not replace:
+        return root
+    plan = _plan(type(root), tuple(k for k, _ in ops), tuple(sorted(replace)))
+    new: dict[tuple[str, ...], BaseModel] = {}
+    for path, kids, slots, replaced in plan:
+        if replaced:
+            new[path] = replace[path]
+            continue
+        model = _model_at(root, path)
+        subs = [(name, new[(*path, name)]) for name in kids]
+        mine = [(rest, ops[i][1]) for i, rest in slots]
+        try:  # the same change of the same model made before (a sample repeats values)
+            sig = (id(model), *[id(m) for _, m in subs],
+                   *[(rest, type(value), value) for rest, value in mine])
+            done = _NODES.get(sig)
+        except TypeError:  # a value that cannot be a key (a list): made again
+            sig, done = None, None
+        if done is not None:
+            new[path] = done[-1]
+            continue
+        tree = dict(model.__dict__)  # the fields' values
+        changed = set(kids)
+        tree.update(subs)
+        for rest, value in mine:
+            if len(rest) > 1:  # into a table that is not a model (a per-sector dict)
+                table = _copy_tree(tree.get(rest[0]))
+                if not isinstance(table, dict):
+                    raise _Slow
+                _set_in(table, rest[1:], value)
+                tree[rest[0]] = table
+            else:
+                tree[rest[0]] = value
+            changed.add(rest[0])
+        new[path] = type(model).model_validate(tree)
+        if texts:
+            derive_pieces(model, new[path], changed)
+        if sig is not None:
+            if len(_NODES) >= _NODES_MAX:
+                del _NODES[next(iter(_NODES))]
+            # The models in the key are held, so that their ids are not reused.
+            _NODES[sig] = (model, subs, new[path])
+    return new[()]
+
+
+_NODES: dict[tuple, tuple] = {}
+"""Models that :func:`_set_keys` made, by the model changed and the change (oldest first)."""
+_NODES_MAX = 8192
+
+
+def _relates(model: type[BaseModel]) -> bool:
+    """Whether a model, or one of its sub-models, has a validator."""
+    decorators = model.__pydantic_decorators__
+    if decorators.model_validators or decorators.field_validators:
+        return True
+    return any(isinstance(f.annotation, type) and issubclass(f.annotation, BaseModel)
+               and _relates(f.annotation) for f in model.model_fields.values())
+
+
+_RELATED = frozenset(name for name, f in EconomySettings.model_fields.items()
+                     if _relates(f.annotation))  # type: ignore[arg-type]
+"""The parameter sections with a validator that relates values (``labour_market``)."""
+
+
+def _layout(scenario: Scenario, ops: list[tuple[str, tuple[str, ...], Any]]) -> tuple:
+    """What the updates do to the overrides, and which models of each economy with an
+    override they change: the overrides after the updates (a setting for every economy
+    removes the per-economy values of its key, a per-economy update sets one; copied where
+    changed), the models of the defaults that hold a key, and per economy (``build``: its
+    settings made again; ``check``: only its sections with a validator checked) the updates
+    that reach it and the models it takes from the new defaults."""
+    overrides = dict(_json_overrides(scenario))
+    copied: set[str] = set()
+
+    def own(iso: str) -> dict[str, Any]:
+        if iso not in copied:
+            overrides[iso] = _copy_tree(overrides.get(iso) or {})
+            copied.add(iso)
+        return overrides[iso]
+
+    for who, keys, value in ops:
+        if who == "all":
+            for iso in list(overrides):
+                parent = _get_in(overrides[iso], keys[:-1])
+                if isinstance(parent, dict) and keys[-1] in parent:
+                    _get_in(own(iso), keys[:-1]).pop(keys[-1])
+        elif who != "centre":
+            _set_in(own(who), keys, value)
+    holders = {keys[:_holder(keys, EconomySettings)] for who, keys, _ in ops if who == "all"}
+    economies: list[tuple[str, str, tuple[int, ...], tuple[tuple[str, ...], ...],
+                          frozenset[str]]] = []
+    for iso, override in overrides.items():
+        if not override:
+            continue
+        if not isinstance(override, dict):
+            raise _Slow
+        # What an economy merges into the defaults is its old settings with the same keys
+        # set, where its override reaches the model that holds the key (it no longer holds
+        # a key set for every economy); elsewhere the new defaults' models.
+        reached = {h for h in holders if _get_in(override, h) is not None}
+        mine = tuple(i for i, (who, keys, _) in enumerate(ops)
+                     if who == iso or who == "all" and keys[:_holder(keys, EconomySettings)]
+                     in reached)
+        if any(who == iso for who, _, _ in ops) or iso in scenario.economies:
+            economies.append((iso, "build", mine, tuple(holders - reached), frozenset()))
+        else:
+            # Not simulated, and set for every economy only: each of its values is valid
+            # (validated in the defaults), so only a section with a validator that relates
+            # values is checked; its settings are made if they are asked for.
+            sections = frozenset(ops[i][1][0] for i in mine) & _RELATED
+            economies.append((iso, "check", mine, (), sections))
+    return overrides, economies
+
+
+def _apply_ops(scenario: Scenario, ops: list[tuple[str, tuple[str, ...], Any]]) -> Scenario:
+    if any(who not in ("all", "centre") for who, _, _ in ops):
+        overrides, economies = _layout(scenario, ops)
+    else:  # the same for every value of the same keys (a sample): made once
+        layouts = memo(scenario).setdefault("layouts", {})
+        sig = tuple((who, keys) for who, keys, _ in ops)
+        found = layouts.get(sig)
+        if found is None:
+            if len(layouts) >= 64:
+                layouts.clear()
+            found = layouts[sig] = _layout(scenario, ops)
+        overrides, economies = found
+    every = [(keys, value) for who, keys, value in ops if who == "all"]
+    defaults = _set_keys(scenario.defaults, every) if every else scenario.defaults
+    settings: dict[str, EconomySettings] = {}
+    for iso, mode, mine_idx, from_defaults, sections in economies:
+        old = scenario.settings_for(iso)
+        mine = [(ops[i][1], ops[i][2]) for i in mine_idx]
+        if mode == "build":
+            settings[iso] = _set_keys(  # type: ignore[assignment]
+                old, mine, {h: _model_at(defaults, h) for h in from_defaults})
+        else:
+            for section in sections:
+                _set_keys(getattr(old, section),
+                          [(k[1:], v) for k, v in mine if k[0] == section], texts=False)
+    centre_ops = [(keys, value) for who, keys, value in ops if who == "centre"]
+    centre = _set_keys(scenario.regional_centre, centre_ops) if centre_ops else \
+        scenario.regional_centre
+    new = scenario.model_copy(update={"defaults": defaults, "economy": overrides,
+                                      "regional_centre": centre})
+    memo(new)["settings"] = settings
+    derive_pieces(scenario, new, {"defaults", "economy", "regional_centre"})
+    return new

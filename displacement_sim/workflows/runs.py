@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -18,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from displacement_sim.config import Scenario
+from displacement_sim.config import Scenario, canonical_json, field_json, memo
 from displacement_sim.model import DisplacementModel
 from displacement_sim.seeding import run_seed
 
@@ -31,7 +30,9 @@ def scenario_key(scenario: Scenario) -> str:
 
     Each simulated economy enters through its resolved, validated settings, so ``0`` and
     ``0.0`` in an override, or an override of an economy that is not simulated, do not change
-    the key.
+    the key. The key is the SHA-256 of the canonical JSON of the top-level settings with
+    ``settings`` (each economy's), put together from each settings object's canonical JSON
+    (economies without overrides share one), and is computed once per scenario.
 
     Parameters
     ----------
@@ -43,12 +44,26 @@ def scenario_key(scenario: Scenario) -> str:
     str
         SHA-256 hex digest.
     """
-    data = scenario.model_dump(mode="json", exclude={"seed", "replicates", "economy",
-                                                     "defaults"})
-    data["settings"] = {iso: scenario.settings_for(iso).model_dump(mode="json")
-                        for iso in scenario.economies}
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    cache = memo(scenario)
+    key = cache.get("scenario_key")
+    if key is not None:
+        return key
+    # The text of json.dumps(<the scenario's JSON without seed, replicates, economy and
+    # defaults, with "settings">, sort_keys=True, separators=(",", ":")), from its parts:
+    # the same bytes, so the same keys and run ids as ever.
+    parts = dict(zip(_KEY_FIELDS, field_json(scenario, _KEY_FIELDS), strict=True))
+    parts["settings"] = "{" + ",".join([
+        f'"{iso}":{canonical_json(scenario.settings_for(iso))}'  # ISO3 codes need no escape
+        for iso in sorted(set(scenario.economies))]) + "}"
+    text = "{" + ",".join([f'"{k}":{parts[k]}' for k in _KEY_ORDER]) + "}"
+    key = cache["scenario_key"] = hashlib.sha256(text.encode()).hexdigest()
+    return key
+
+
+_KEY_FIELDS = tuple(k for k in Scenario.model_fields
+                    if k not in ("seed", "replicates", "economy", "defaults"))
+_KEY_ORDER = tuple(sorted((*_KEY_FIELDS, "settings")))
+"""The fields of :func:`scenario_key`, and its keys in JSON order (plain names)."""
 
 
 def run_id(scenario: Scenario, replicate: int, master_seed: int,

@@ -253,7 +253,7 @@ def urn_ball_hire_prob(applicants: np.ndarray, vacancies: np.ndarray,
     """
     a = np.asarray(applicants, dtype=float)
     v = np.asarray(vacancies, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # v tiny: q = v / a
         q = np.where((a > 0) & (v > 0), (v / a) * -np.expm1(-a / np.where(v > 0, v, 1.0)), 0.0)
     return np.clip(q * efficiency, 0.0, 1.0)
 

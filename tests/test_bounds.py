@@ -545,7 +545,6 @@ def test_a_horizon_that_compounds_the_labour_force_past_reason_is_refused() -> N
     check_drivers(held, "long.toml")
 
 
-@pytest.mark.slow
 def test_the_longest_horizon_runs_to_finite_results() -> None:
     scenario = validate({**EDGE, "years": 100, "drivers": {"labour_force_growth": 0.01}}, "e")
     check_inputs([scenario], "e")

@@ -62,6 +62,30 @@ COHORT_MONTHS: tuple[int, ...] = (6, 12, 24, 36)
 """Months after displacement (or the start of training) at which cohorts are observed; the
 model's ``workers.COHORT_MONTHS`` is this one."""
 
+DWS_WINDOW_MONTHS = 36
+"""Months, the survey month included, in which a job loss counts for the displaced-worker
+survey indicators (``dws_*``): the BLS Displaced Worker Survey of January 2024 asks about
+jobs lost in 2021-2023 (U.S. Bureau of Labor Statistics 2024)."""
+
+DWS_TENURE_MONTHS = 36
+"""Months a lost job must have been held for the ``dws_*`` indicators: BLS's "long-tenured"
+displaced workers, with 3 or more years of tenure on the lost job (U.S. Bureau of Labor
+Statistics 2024)."""
+
+DWS_STATUSES: dict[str, str] = {
+    "reemployed": "dws_reemployed_share",
+    "unemployed": "dws_unemployed_share",
+    "out_of_labour_force": "dws_olf_share",
+}
+"""Status at the survey, as ``calibration/data/bls_displaced_workers_2024.csv`` names it, ->
+the indicator that the model computes for it (docs/ODD.md, "Displaced-worker survey").
+
+References
+----------
+U.S. Bureau of Labor Statistics (2024), Worker Displacement: 2021-2023, news release
+USDL-24-1758, https://www.bls.gov/news.release/disp.nr0.htm
+"""
+
 DEMAND_EFFECTS: tuple[str, ...] = ("drivers", "displacement", "productivity", "reinstatement",
                                    "absorption")
 """Parts of the monthly change in labour demand (docs/ODD.md, "Labour demand")."""
@@ -194,6 +218,7 @@ SECTIONS: dict[str, str] = {
     "money": "Wages and money",
     "cohorts": "Cohorts of displaced workers",
     "trainees": "Trainees by months since the start of training",
+    "survey": "Displaced-worker survey (BLS DWS)",
 }
 """Sections of docs/outputs.md's list of indicators, in order."""
 
@@ -392,6 +417,22 @@ _DECLARED: list[Indicator] = [
     *_expand(Family("trainee_{k}m_size", "Trainees who started {k} months ago", "people",
                     "count", "workers whose training started exactly {k} months before this "
                     "month (capacity building or the regional centre)", "trainees", (_K,))),
+    *_i("dws_n", "Long-tenured job losers of the last 3 years", "people", "count",
+        f"people who lost a job they had held at least {DWS_TENURE_MONTHS} months, "
+        "involuntarily (a separation into unemployment, or a displacement by automation; not "
+        "an exit from employment to inactivity), in this month or the "
+        f"{DWS_WINDOW_MONTHS - 1} before it, and are still in the working-age population: "
+        "the population of the BLS Displaced Worker Survey's long-tenured displaced workers",
+        "survey"),
+    *_i("dws_reemployed_share", "Long-tenured job losers re-employed", "share", "ratio",
+        "of `dws_n`, the share employed now", "survey", ("dws_n",), "higher"),
+    *_i("dws_unemployed_share", "Long-tenured job losers unemployed", "share", "ratio",
+        "of `dws_n`, the share unemployed or in training now (trainees search, as the "
+        "survey's unemployed do)", "survey", ("dws_n",), "lower"),
+    *_i("dws_olf_share", "Long-tenured job losers out of the labour force", "share", "ratio",
+        "of `dws_n`, the share out of the labour force now; the three `dws_*_share` sum to "
+        "one. Targets: `calibration/data/bls_displaced_workers_2024.csv`", "survey",
+        ("dws_n",)),
 ]
 
 INDICATORS: dict[str, Indicator] = {i.name: i for i in _DECLARED}

@@ -164,19 +164,33 @@ def labour_force_pass(economy, sex, age, status, months, firm, subsidy_until, di
 
 @njit(cache=True)
 def churn_pass(economy, status, months, firm, subsidy_until, job_loser, u, separation_prob,
-               firm_employment, n_economies):
+               firm_employment, n_economies, tenure_min):
     """Separations of one month: each employed row leaves its job with its firm's probability
-    (decided by ``u[i]``, one uniform per row); returns separations per economy."""
+    (decided by ``u[i]``, one uniform per row).
+
+    Returns
+    -------
+    separations : numpy.ndarray
+        Separations per economy.
+    tenured : numpy.ndarray
+        The rows (int32, ascending) that separated from a job they had held ``tenure_min``
+        months or more (their months in employment before the separation).
+    """
     out = np.zeros(n_economies, np.int64)
+    tenured = np.empty(economy.size, np.int32)
+    k = 0
     for i in range(economy.size):
         if status[i] == EMPLOYED and u[i] < separation_prob[firm[i]]:
+            if months[i] >= tenure_min:
+                tenured[k] = i
+                k += 1
             status[i] = UNEMPLOYED
             months[i] = 0
             subsidy_until[i] = -1
             job_loser[i] = True
             firm_employment[firm[i]] -= 1.0
             out[economy[i]] += 1
-    return out
+    return out, tenured[:k].copy()
 
 
 __all__ = ["churn_pass", "demographic_counts", "labour_force_pass", "status_counts"]

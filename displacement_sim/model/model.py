@@ -43,6 +43,7 @@ from displacement_sim.model.reporters import (
 )
 from displacement_sim.model.streams import EconomyStreams
 from displacement_sim.model.workers import COHORT_MONTHS, NEVER, Workers
+from displacement_sim.outcomes import DWS_TENURE_MONTHS, DWS_WINDOW_MONTHS
 from displacement_sim.seeding import SeedLike
 
 OKUN_BOUNDS = (0.05, 0.8)
@@ -100,6 +101,11 @@ class DisplacementModel(mesa.Model):
         Months simulated since the start (the burn-in is not counted).
     datacollector : mesa.DataCollector
         One row per economy and month (agent-type reporters on ``Economy``).
+    tenured_losses : dict of int to numpy.ndarray
+        For each of the last ``DWS_WINDOW_MONTHS`` months, burn-in included (keyed by months
+        since construction), the rows that lost a job they had held ``DWS_TENURE_MONTHS``
+        months or more: separated into unemployment or displaced by automation (docs/ODD.md,
+        "Displaced-worker survey"). Rows that left the population are dropped.
     """
 
     def __init__(self, scenario: Scenario, seed: SeedLike | None = None,
@@ -143,6 +149,7 @@ class DisplacementModel(mesa.Model):
                              for name in DEMAND_EFFECTS}
         self.totals = {name: np.zeros(self.n_economies) for name in CUMULATIVE}
         self.training_starts: dict[int, np.ndarray] = {}
+        self.tenured_losses: dict[int, np.ndarray] = {}
         self.datacollector = mesa.DataCollector(
             agenttype_reporters={Economy: {name: name for name in ("iso3", *METRICS)}}
         )
@@ -567,6 +574,8 @@ class DisplacementModel(mesa.Model):
 
     def _step_month(self) -> None:
         self._clock += 1
+        for month in [m for m in self.tenured_losses if m <= self._clock - DWS_WINDOW_MONTHS]:
+            del self.tenured_losses[month]
         if not self._burning:
             self.month += 1
         for arr in self.flows.values():
@@ -727,6 +736,7 @@ class DisplacementModel(mesa.Model):
 
     def _displace(self, idx: np.ndarray) -> None:
         w = self.workers
+        self._record_tenured_losses(idx[w.months_in_status[idx] >= DWS_TENURE_MONTHS])
         w.wage_before_displacement[idx] = w.wage[idx]
         w.displaced_month[idx] = self.month
         w.job_loser[idx] = True
@@ -743,10 +753,23 @@ class DisplacementModel(mesa.Model):
             f.employment, f.vacancies, f.target, self.separation_rate[fe],
             self.opening_rate[fe], self.gamma_u[fe], self.gamma_v[fe])
         w = self.workers
-        self.flows["separations"] += kernels.churn_pass(
+        separations, tenured = kernels.churn_pass(
             w.economy, w.status, w.months_in_status, w.firm, w.subsidy_until, w.job_loser,
             self.streams["churn"].random_all(np.float32), sep_prob, f.employment,
-            self.n_economies)
+            self.n_economies, DWS_TENURE_MONTHS)
+        self.flows["separations"] += separations
+        self._record_tenured_losses(tenured)
+
+    def _record_tenured_losses(self, idx: np.ndarray) -> None:
+        """Add rows ``idx``, who lost a job of ``DWS_TENURE_MONTHS`` or more this month, to
+        ``tenured_losses``. A row is there at most once: two such losses of one person are at
+        least ``DWS_TENURE_MONTHS`` apart, which is not less than ``DWS_WINDOW_MONTHS``."""
+        if idx.size == 0:
+            return
+        idx = idx.astype(np.int32)
+        before = self.tenured_losses.get(self._clock)
+        self.tenured_losses[self._clock] = idx if before is None else np.concatenate(
+            [before, idx])
 
     def _labour_force_flows(self) -> None:
         """Ageing, exits at every status and duration, and entries that keep each sex and age
@@ -772,6 +795,15 @@ class DisplacementModel(mesa.Model):
         self.flows["entries"] += entries
         self.flows["population_joined"] += joined
         self.flows["population_left"] += left
+        if left.any():
+            self._forget_left_population()
+
+    def _forget_left_population(self) -> None:
+        """Drop rows outside the population from ``tenured_losses``: the survey cannot reach
+        them, and a row that joins the population again is a new person."""
+        status = self.workers.status
+        for month, idx in self.tenured_losses.items():
+            self.tenured_losses[month] = idx[status[idx] != OUTSIDE_POPULATION]
 
     def _train(self) -> None:
         rng = self.streams["training"]

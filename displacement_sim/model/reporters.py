@@ -61,7 +61,8 @@ METRICS: dict[str, str] = {name: ind.definition for name, ind in INDICATORS.item
 """Every reported indicator and its definition, from ``outcomes.INDICATORS`` (also the columns
 of the results table, in order)."""
 
-__all__ = ["CUMULATIVE", "DEMAND_EFFECTS", "FLOWS", "METRICS", "compute_metrics"]
+__all__ = ["CUMULATIVE", "DEMAND_EFFECTS", "FLOWS", "METRICS", "compute_metrics",
+           "displaced_survey"]
 
 
 def _median_by_group(groups: np.ndarray, values: np.ndarray, n_groups: int,
@@ -78,6 +79,54 @@ def _median_by_group(groups: np.ndarray, values: np.ndarray, n_groups: int,
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return np.divide(num, den, out=np.full(np.shape(num), np.nan), where=den > 0)
+
+
+def displaced_survey(economy: np.ndarray, status: np.ndarray, rows: np.ndarray,
+                     n_economies: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Status now of long-tenured job losers, as the BLS Displaced Worker Survey counts it.
+
+    Of the workers ``rows`` (those who lost a job held ``DWS_TENURE_MONTHS`` or more in the
+    last ``DWS_WINDOW_MONTHS`` months, ``DisplacementModel.tenured_losses``), rows outside the
+    working-age population are left out: the survey cannot interview them. The others are
+    re-employed (employed), unemployed (unemployed or in training: trainees are in the labour
+    force and search, as the survey's unemployed have) or out of the labour force.
+
+    Parameters
+    ----------
+    economy, status : numpy.ndarray
+        Every worker's economy and status (``Workers.economy``, ``Workers.status``).
+    rows : numpy.ndarray
+        Indices of the job losers, each at most once.
+    n_economies : int
+        Number of economies.
+
+    Returns
+    -------
+    n, reemployed, unemployed, olf : numpy.ndarray
+        Per economy: the job losers in the population (worker agents) and the shares of them
+        in each status, which sum to one (NaN where ``n`` is 0).
+
+    References
+    ----------
+    U.S. Bureau of Labor Statistics (2024), Worker Displacement: 2021-2023, news release
+    USDL-24-1758, https://www.bls.gov/news.release/disp.nr0.htm
+
+    Examples
+    --------
+    >>> st = np.array([EMPLOYED, UNEMPLOYED, TRAINING, OUT_OF_LABOUR_FORCE, OUTSIDE_POPULATION])
+    >>> n, emp, unemp, olf = displaced_survey(np.zeros(5, np.uint8), st, np.arange(5), 1)
+    >>> n.tolist(), emp.tolist(), unemp.tolist(), olf.tolist()
+    ([4.0], [0.25], [0.5], [0.25])
+    """
+    st = status[rows]
+    inside = st != OUTSIDE_POPULATION
+    st = st[inside]
+    e = economy[rows[inside]].astype(np.int64)
+    c = np.bincount(e * _N_STATUS + st, minlength=n_economies * _N_STATUS).reshape(
+        n_economies, _N_STATUS).astype(float)
+    n = c.sum(1)
+    return (n, _ratio(c[:, EMPLOYED], n), _ratio(c[:, UNEMPLOYED] + c[:, TRAINING], n),
+            _ratio(c[:, OUT_OF_LABOUR_FORCE], n))
 
 
 def compute_metrics(model: DisplacementModel) -> dict[str, np.ndarray]:
@@ -207,6 +256,11 @@ def compute_metrics(model: DisplacementModel) -> dict[str, np.ndarray]:
         out[f"trainee_{m}m_size"] = size * W
         out[f"trainee_{m}m_employed"] = _ratio(
             np.bincount(t_e, weights=status[idx] == EMPLOYED, minlength=n_e), size)
+    losses = model.tenured_losses
+    rows = np.concatenate(list(losses.values())) if losses else _NONE
+    n_dws, out["dws_reemployed_share"], out["dws_unemployed_share"], out["dws_olf_share"] = \
+        displaced_survey(w.economy, status, rows, n_e)
+    out["dws_n"] = n_dws * W
     if out.keys() != METRICS.keys():  # pragma: no cover - guards the registry against drift
         raise RuntimeError(f"indicators declared but not computed: "
                            f"{sorted(set(METRICS) - set(out))}; computed but not declared in "

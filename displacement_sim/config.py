@@ -177,6 +177,8 @@ def json_fragment(value: Any) -> str:
 
 
 _SORTED_FIELDS: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+_EXCLUDE_IF: dict[type, tuple[tuple[str, Any], ...]] = {}
+"""Each model class's fields with an ``exclude_if`` (left out of the JSON where it holds)."""
 
 
 def _texts(model: BaseModel, cache: dict[str, Any]) -> dict[str, str | None]:
@@ -250,7 +252,8 @@ def canonical_json(model: BaseModel) -> str:
     str
         The text of ``json.dumps(model.model_dump(mode="json"), sort_keys=True,
         separators=(",", ":"))``, put together from each field's text (sub-models' cached),
-        so that a copy that changes a few values serialises those only.
+        so that a copy that changes a few values serialises those only. A field whose
+        ``exclude_if`` holds for its value is left out, as ``model_dump`` leaves it out.
     """
     cache = memo(model)
     text = cache.get("json")
@@ -260,13 +263,18 @@ def canonical_json(model: BaseModel) -> str:
         if order is None:
             names = tuple(sorted(cls.model_fields))
             order = _SORTED_FIELDS[cls] = (names, tuple(f"{json.dumps(n)}:" for n in names))
+            _EXCLUDE_IF[cls] = tuple((n, f.exclude_if) for n, f in cls.model_fields.items()
+                                     if f.exclude_if is not None)
         texts = _texts(model, cache)
         values = model.__dict__
         for name, piece in texts.items():
             if piece is None:
                 texts[name] = json_fragment(values[name])
+        skip = _EXCLUDE_IF[cls]
+        left_out = {n for n, excluded in skip if excluded(values[n])} if skip else ()
         text = cache["json"] = "{" + ",".join(
-            [key + texts[name] for name, key in zip(*order, strict=True)]) + "}"
+            [key + texts[name] for name, key in zip(*order, strict=True)
+             if name not in left_out]) + "}"
     return text
 
 
@@ -556,7 +564,8 @@ class Drivers(Strict):
     """Exogenous drivers: labour force by sex and age, participation, real output.
 
     Past years come from the data (ILOEST labour force by sex and age band, WDI participation by
-    sex and real GDP); later years follow the rules below (docs/ODD.md, "Drivers").
+    sex and real GDP), up to ``observed_until`` if set; later years follow the rules below
+    (docs/ODD.md, "Drivers").
     """
 
     flat: bool = False
@@ -573,6 +582,14 @@ class Drivers(Strict):
     elasticities estimated from the economy's own history up to the start year."""
     elasticity_since: Annotated[int, Field(ge=1991, le=2100, strict=True)] = 1991
     """First year of the history from which the income elasticities are estimated."""
+    observed_until: CalendarYear | None = Field(default=None,
+                                                exclude_if=lambda value: value is None)
+    """Last year of the driver data a run may see (an ex-ante forecast from this origin):
+    every later year of the labour force, participation and real GDP is treated as not
+    observed and follows the rules for the years past the data, computed from the data up to
+    and including this year only. At least the start year (whose data a run starts from);
+    1950 to 2200. Default: every year of the data (left out of the settings' JSON and hash
+    when unset, so that runs without it keep their run ids)."""
 
 
 class EconomySettings(Strict):

@@ -5,6 +5,8 @@ The functions take an :class:`~displacement_sim.data.EconomyHistory` (read by
 
 - :func:`income_elasticities`: the income elasticity of each sector's employment share, the slope
   that drives structural change in the model;
+- :func:`observed_history`: the history as a forecast from an origin year sees it, every later
+  year not observed (an ex-ante forecast);
 - :func:`annual_paths`: the yearly paths of the labour force, participation and real output
   from a start year, taken from the data where it exists and extended by stated rules after it;
 - :func:`monthly`: log-linear interpolation of a yearly path to months.
@@ -14,7 +16,7 @@ Every rule is stated in its function's docstring; nothing is filled silently.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -28,6 +30,7 @@ __all__ = [
     "annual_paths",
     "income_elasticities",
     "monthly",
+    "observed_history",
 ]
 
 MIN_ELASTICITY_POINTS = 5
@@ -58,8 +61,9 @@ class AnnualPaths:
     real_gdp_per_capita : numpy.ndarray
         Shape (n,): real GDP per capita relative to the start year (1.0 at ``start_year``).
     projected : numpy.ndarray
-        Shape (n,), bool: the year is after the history's ``last_observed_year``, so its values
-        are ILO projections or nowcasts (data) or this module's extrapolation.
+        Shape (n,), bool: the year is after the history's ``last_observed_year`` (or after
+        ``observed_until``, if earlier), so its values are ILO projections or nowcasts (data)
+        or this module's extrapolation.
     """
 
     years: np.ndarray
@@ -189,6 +193,58 @@ def income_elasticities(
     return slope, standard_error
 
 
+def observed_history(history: EconomyHistory, until_year: int | None) -> EconomyHistory:
+    """The history as a forecast made at the end of ``until_year`` sees it (ex ante).
+
+    Every yearly value of a later year (labour force, participation, real GDP and GDP per
+    capita, employment shares, unemployment) becomes NaN, as a year the data do not have, and
+    ``last_observed_year`` becomes ``min(last_observed_year, until_year)``: whatever reads the
+    result, :func:`annual_paths` among them, cannot see a later year, and extends each series
+    past ``until_year`` by the rules it applies past the data. ``years`` is kept.
+
+    Parameters
+    ----------
+    history : EconomyHistory
+        The economy's history.
+    until_year : int or None
+        The last year seen (the forecast origin). ``None``, or a year at or after both the
+        history's last year and its ``last_observed_year``, returns ``history`` itself.
+
+    Returns
+    -------
+    EconomyHistory
+        The history with read-only arrays; ``history`` itself when nothing is cut.
+
+    Raises
+    ------
+    ValueError
+        If ``until_year`` is not an integer.
+
+    Examples
+    --------
+    >>> from displacement_sim.data import load_history
+    >>> h = observed_history(load_history("VNM"), 2015)
+    >>> h.last_observed_year, bool(np.isnan(h.real_gdp[h.years > 2015]).all())
+    (2015, True)
+    """
+    if until_year is None:
+        return history
+    until_year = _integer(until_year, "until_year")
+    years = np.asarray(history.years)
+    if until_year >= max(int(years.max()), history.last_observed_year):
+        return history
+    later = years > until_year
+    cut: dict[str, object] = {"last_observed_year": min(history.last_observed_year, until_year)}
+    for f in fields(history):
+        value = getattr(history, f.name)
+        if f.name != "years" and isinstance(value, np.ndarray) and value.ndim \
+                and value.shape[0] == years.size:
+            masked = np.array(value, dtype=float)
+            masked[later] = np.nan
+            cut[f.name] = _readonly(masked)
+    return replace(history, **cut)
+
+
 def annual_paths(
     history: EconomyHistory,
     start_year: int,
@@ -198,6 +254,7 @@ def annual_paths(
     labour_force_growth: float | None = None,
     flat: bool = False,
     projection_years: int = 5,
+    observed_until: int | None = None,
 ) -> AnnualPaths:
     """Yearly driver paths from ``start_year`` over ``years`` years: data first, then rules.
 
@@ -222,9 +279,15 @@ def annual_paths(
       held constant past the data.
     - **Participation** is held at its last value.
 
+    With ``observed_until`` (an ex-ante forecast from that origin) the years after it are
+    treated as years without data (:func:`observed_history`): each series ends at
+    ``T = min(T, observed_until)``, so the labour-force and GDP windows above end there too,
+    and participation is held at its value of that year. It must be at least ``start_year``.
+
     With ``flat=True`` every path stays at its ``start_year`` value (real GDP and GDP per capita
     at 1.0): a stationary economy. ``projected`` marks the years after
-    ``history.last_observed_year`` whatever their origin.
+    ``history.last_observed_year`` (or after ``observed_until`` if earlier) whatever their
+    origin.
 
     Parameters
     ----------
@@ -242,6 +305,8 @@ def annual_paths(
         Hold every path at its start-year value.
     projection_years : int, default 5
         Years of data whose mean log growth extends each labour-force cell.
+    observed_until : int, optional
+        Last year of the data the paths may use (default: every year).
 
     Returns
     -------
@@ -253,8 +318,9 @@ def annual_paths(
     ValueError
         If ``start_year`` is outside the history or has no labour force, participation or real
         GDP data; if ``years`` or ``projection_years`` is not a non-negative (positive) integer;
-        if a growth rate is not a finite number above -1; or if a series must be extended but has
-        only one year of data to estimate its growth from.
+        if ``observed_until`` is not an integer or is before ``start_year``; if a growth rate
+        is not a finite number above -1; or if a series must be extended but has only one year
+        of data to estimate its growth from.
 
     References
     ----------
@@ -269,6 +335,14 @@ def annual_paths(
     projection_years = _integer(projection_years, "projection_years", low=1)
     gdp_growth = _growth(gdp_growth, "gdp_growth")
     labour_force_growth = _growth(labour_force_growth, "labour_force_growth")
+    if observed_until is not None:
+        observed_until = _integer(observed_until, "observed_until")
+        if observed_until < start_year:
+            raise ValueError(
+                f"observed_until ({observed_until}) is before start_year ({start_year}): a run "
+                f"starts from the data of its start year, so it must see them"
+            )
+        history = observed_history(history, observed_until)
 
     hist_years = np.asarray(history.years)
     if start_year not in hist_years:

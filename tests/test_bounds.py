@@ -161,6 +161,7 @@ def boundary_cases() -> list[tuple[tuple[str, ...], Any]]:
     cases += [(("labour_market", "skill_wage_ratio"), [0.01, 1.0, 100.0]),
               (("labour_market", "skill_wage_ratio"), [100.0, 1.0, 0.01]),
               (("drivers", "elasticity_since"), LATEST_OBSERVED_YEAR),
+              (("drivers", "observed_until"), LATEST_OBSERVED_YEAR),
               (("drivers", "flat"), True)]
     for path in (("regional_centre", "contribution_share_of_gdp"),
                  ("regional_centre", "contribution_usd")):
@@ -171,8 +172,11 @@ def boundary_cases() -> list[tuple[tuple[str, ...], Any]]:
               (("firms_per_sector",), 1), (("workers_per_agent",), 5e-324)]
     # Where the model counts from the data, the largest scale a run takes here: people per
     # agent far above the population (every economy then gets min_agents agents).
-    return [c for c in cases if c[0] != ("drivers", "elasticity_since")
-            or c[1] <= LATEST_OBSERVED_YEAR]
+    # elasticity_since after the start year (the latest observed year here), and
+    # observed_until before it, are refused before a run (tested in test_drivers.py).
+    return [c for c in cases if (c[0] != ("drivers", "elasticity_since")
+                                 or c[1] <= LATEST_OBSERVED_YEAR)
+            and (c[0] != ("drivers", "observed_until") or c[1] >= LATEST_OBSERVED_YEAR)]
 
 
 def _id(case: tuple[tuple[str, ...], Any]) -> str:

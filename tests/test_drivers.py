@@ -6,12 +6,15 @@ by hand, pin each rule of displacement_sim.drivers where the answer is known exa
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pandas.testing as pd_testing
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
@@ -31,6 +34,7 @@ from displacement_sim.drivers import (
     annual_paths,
     income_elasticities,
     monthly,
+    observed_history,
 )
 from displacement_sim.errors import DataError
 
@@ -618,3 +622,287 @@ def test_monthly_of_driver_paths(histories: dict[str, EconomyHistory]) -> None:
 def test_monthly_errors(values: np.ndarray, months: int, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         monthly(values, months)
+
+
+# --- drivers.observed_until: ex-ante driver paths -----------------------------------------------
+
+PATH_FIELDS = ("labour_force", "participation", "real_gdp", "real_gdp_per_capita", "projected")
+"""The fields of :class:`AnnualPaths` besides ``years``."""
+
+
+def yearly_fields(history: EconomyHistory) -> list[str]:
+    """The fields of a history that hold one value (or array) per year, ``years`` aside."""
+    return [f.name for f in dataclasses.fields(history)
+            if f.name != "years" and isinstance(getattr(history, f.name), np.ndarray)
+            and getattr(history, f.name).shape[:1] == history.years.shape]
+
+
+def altered_after(history: EconomyHistory, year: int, seed: int = 0) -> EconomyHistory:
+    """``history`` with every yearly value of every year after ``year`` scaled by a random
+    factor (0.8-0.95): what a forecast from ``year`` must not see."""
+    rng = np.random.default_rng(seed)
+    later = history.years > year
+    changed = {}
+    for name in yearly_fields(history):
+        values = np.array(getattr(history, name), dtype=float)
+        values[later] *= rng.uniform(0.8, 0.95, size=values[later].shape)
+        changed[name] = values
+    return dataclasses.replace(history, **changed)
+
+
+def assert_same_paths(a: AnnualPaths, b: AnnualPaths) -> None:
+    assert_array_equal(a.years, b.years)
+    for name in PATH_FIELDS:
+        assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+
+
+@pytest.mark.parametrize(("iso", "start", "until"),
+                         [("VNM", 2010, 2012), ("THA", 2015, 2015), ("USA", 2005, 2019),
+                          ("PHL", 2020, 2024)])
+def test_paths_do_not_see_the_years_after_observed_until(
+        histories: dict[str, EconomyHistory], iso: str, start: int, until: int) -> None:
+    h = histories[iso]
+    other = altered_after(h, until)
+    cut = annual_paths(h, start, 25, observed_until=until)
+    assert_same_paths(cut, annual_paths(other, start, 25, observed_until=until))
+    # The data up to the origin are used as they are.
+    k, n = at(h, start), until - start + 1
+    assert_array_equal(cut.labour_force[:n], h.labour_force[k:k + n])
+    assert_array_equal(cut.participation[:n], h.participation[k:k + n])
+    assert_allclose(cut.real_gdp[:n], h.real_gdp[k:k + n] / h.real_gdp[k], rtol=1e-15)
+    assert_array_equal(cut.projected, cut.years > min(until, LATEST_OBSERVED_YEAR))
+    # Without the cut, the change shows (in every series with data after the origin): the
+    # check above can fail.
+    full, full_other = annual_paths(h, start, 25), annual_paths(other, start, 25)
+    for name in ("labour_force", "participation", "real_gdp", "real_gdp_per_capita"):
+        if np.isfinite(getattr(h, name)[h.years > until]).any():
+            assert not np.array_equal(getattr(full, name), getattr(full_other, name)), name
+
+
+def test_observed_until_unset_or_at_the_end_of_the_data_changes_nothing(
+        histories: dict[str, EconomyHistory]) -> None:
+    for iso, h in histories.items():
+        last = int(h.years[-1])
+        assert observed_history(h, None) is h
+        assert observed_history(h, last) is h
+        for start in (2005, 2023):
+            today = annual_paths(h, start, 30)
+            for until in (None, last, 2200):
+                assert_same_paths(today, annual_paths(h, start, 30, observed_until=until))
+        # One year earlier cuts the ILO projection of the labour force for that year.
+        earlier = annual_paths(h, 2023, 30, observed_until=last - 1)
+        assert not np.array_equal(earlier.labour_force, today.labour_force), iso
+
+
+def test_rules_past_observed_until_use_windows_ending_there() -> None:
+    # 1991-2010, observed to 2009 (so the data run past the origin 2006). Cell (F, 15-24)
+    # grows 1% a year (log) to 2004, then 4%; the others are constant. Real GDP grows 2% to
+    # 1998, 5% in 1999-2006 and 30% after. Participation rises by 0.01 a year.
+    years = np.arange(1991, 2011)
+    lf = np.full((years.size, 2, 4), 400.0)
+    lf[:, 0, 0] = 400.0 * np.exp(np.cumsum(np.where(years <= 2004, 0.01, 0.04) * (years > 1991)))
+    gdp = np.exp(np.cumsum(np.select([years <= 1998, years <= 2006], [0.02, 0.05], 0.30)
+                           * (years > 1991)))
+    part = np.repeat((0.5 + 0.01 * (years - 1991))[:, None], 2, axis=1)
+    pc = gdp / lf.sum(axis=(1, 2))
+    h = synthetic(years=years, labour_force=lf, participation=part, real_gdp=gdp,
+                  real_gdp_per_capita=pc, last_observed_year=2009)
+    paths = annual_paths(h, 2003, 12, observed_until=2006)
+    ahead = paths.years - 2006
+    after = ahead > 0
+    assert_array_equal(paths.projected, after)
+    # Data to the origin (2003-2006), then the rules.
+    assert_array_equal(paths.labour_force[~after], lf[12:16])
+    # Labour force: each cell's mean log growth over 2001-2006, (3 x 1% + 2 x 4%) / 5.
+    assert_allclose(paths.labour_force[after, 0, 0],
+                    lf[15, 0, 0] * np.exp(0.022 * ahead[after]), rtol=1e-12)
+    assert_allclose(paths.labour_force[after, 1], np.broadcast_to(lf[15, 1], (9, 4)), rtol=0)
+    three = annual_paths(h, 2003, 12, observed_until=2006, projection_years=3)  # 2003-2006
+    assert_allclose(three.labour_force[-1, 0, 0], lf[15, 0, 0] * np.exp(0.03 * 9), rtol=1e-12)
+    # Real GDP: the mean log growth of the ten years 1996-2006, (2 x 2% + 8 x 5%) / 10.
+    assert_allclose(paths.real_gdp[~after], gdp[12:16] / gdp[12], rtol=1e-12)
+    assert_allclose(paths.real_gdp[after],
+                    gdp[15] / gdp[12] * np.exp(0.044 * ahead[after]), rtol=1e-12)
+    # Participation held at its 2006 value; GDP per capita as GDP over the labour force.
+    assert_allclose(paths.participation[after], np.full((9, 2), 0.65), rtol=1e-12)
+    lf_total = paths.labour_force.sum(axis=(1, 2))
+    anchor = 3  # 2006
+    assert_allclose(paths.real_gdp_per_capita[after],
+                    paths.real_gdp_per_capita[anchor] * (paths.real_gdp[after] / paths.real_gdp[anchor])
+                    / (lf_total[after] / lf_total[anchor]), rtol=1e-12)
+    # The same history seen to 2009: the rules start later, from other windows.
+    assert annual_paths(h, 2003, 12, observed_until=2009).real_gdp[-1] > paths.real_gdp[-1] * 2
+
+
+def test_observed_history_cuts_every_yearly_field(histories: dict[str, EconomyHistory]) -> None:
+    h = histories["KHM"]
+    cut = observed_history(h, 2012)
+    assert cut.last_observed_year == 2012 and cut.iso3 == "KHM"
+    assert_array_equal(cut.years, h.years)
+    later = h.years > 2012
+    names = yearly_fields(h)
+    assert {"labour_force", "participation", "real_gdp", "real_gdp_per_capita",
+            "employment_shares", "unemployment_rate", "unemployment_by_sex_age"} <= set(names)
+    for name in names:
+        before, after = getattr(h, name), getattr(cut, name)
+        assert np.isnan(after[later]).all(), name
+        assert_array_equal(after[~later], before[~later], err_msg=name)
+        assert not after.flags.writeable, name
+    assert not np.isnan(h.real_gdp[at(h, 2013)])  # the history itself is unchanged
+    assert observed_history(h, 2025).last_observed_year == LATEST_OBSERVED_YEAR
+
+
+def test_observed_until_equal_to_the_start_year_is_allowed(
+        histories: dict[str, EconomyHistory]) -> None:
+    h = histories["IDN"]
+    paths = annual_paths(h, 2015, 5, observed_until=2015)
+    assert_array_equal(paths.labour_force[0], h.labour_force[at(h, 2015)])
+    assert paths.projected[1:].all() and not paths.projected[0]
+
+
+@pytest.mark.parametrize(("until", "match"), [
+    (2014, r"observed_until \(2014\) is before start_year \(2015\)"),
+    (2015.0, "observed_until must be an integer"),
+    (True, "observed_until must be an integer"),
+])
+def test_error_bad_observed_until(histories: dict[str, EconomyHistory], until: object,
+                                  match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        annual_paths(histories["IDN"], 2015, 5, observed_until=until)  # type: ignore[arg-type]
+
+
+# --- observed_until in a run ------------------------------------------------------------------------
+
+ORIGIN_RUN = {"name": "origin", "economies": ["VNM", "THA"], "start_year": 2015, "years": 3,
+              "workers_per_agent": 1e9, "min_agents_per_economy": 150, "firms_per_sector": 2,
+              "burn_in_months": 24, "drivers": {"observed_until": 2016},
+              "economy": {"THA": {"drivers": {"observed_until": 2015}}}}
+"""A tiny run from 2015 that sees VNM's data to 2016 and THA's to 2015."""
+
+MODEL_PATHS = ("lf_path", "pop_path", "cycle_path", "potential_path", "income_path",
+               "elasticity", "okun", "lf_burn_path", "pop_burn_path")
+"""What the model builds from the histories."""
+
+
+def _built(monkeypatch: pytest.MonkeyPatch, data: dict, change: int | None) -> object:
+    """A model of ``data`` whose histories are altered after ``change`` (none if ``None``)."""
+    from displacement_sim.model import DisplacementModel
+    from displacement_sim.model import inputs as model_inputs
+    from displacement_sim.scenarios import validate
+
+    def histories(economies: object) -> dict[str, EconomyHistory]:
+        real = load_histories(economies)  # type: ignore[arg-type]
+        return real if change is None else {iso: altered_after(h, change, seed=i)
+                                            for i, (iso, h) in enumerate(real.items())}
+
+    monkeypatch.setattr(model_inputs, "load_histories", histories)
+    model = DisplacementModel(validate(data, "origin"), seed=3)
+    model.run_months(12)
+    return model
+
+
+def _economy(model: object, name: str, e: int) -> np.ndarray:
+    """Economy ``e``'s part of a model array (economies on axis 1 of monthly paths, else 0)."""
+    values = getattr(model, name)
+    return values[:, e] if name.endswith("_path") else values[e]
+
+
+def test_a_run_does_not_see_the_data_after_observed_until(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    plain = _built(monkeypatch, ORIGIN_RUN, None)
+    other = _built(monkeypatch, ORIGIN_RUN, 2016)  # every economy's data after 2016 changed
+    for name in MODEL_PATHS:
+        assert_array_equal(getattr(plain, name), getattr(other, name), err_msg=name)
+    pd_testing.assert_frame_equal(plain.results(), other.results())
+    # THA sees its data to 2015 only: a change of 2016 does not reach it (VNM's does).
+    tha = _built(monkeypatch, ORIGIN_RUN, 2015)
+    for name in MODEL_PATHS:
+        assert_array_equal(_economy(plain, name, 1), _economy(tha, name, 1), err_msg=name)
+    assert not np.array_equal(_economy(plain, "lf_path", 0), _economy(tha, "lf_path", 0))
+    # Without observed_until the same change of the data changes the run: the check can fail.
+    data = {k: v for k, v in ORIGIN_RUN.items() if k not in ("drivers", "economy")}
+    seen, seen_other = _built(monkeypatch, data, None), _built(monkeypatch, data, 2016)
+    for name in ("lf_path", "pop_path", "cycle_path", "potential_path", "income_path"):
+        assert not np.array_equal(getattr(seen, name), getattr(seen_other, name)), name
+    # Up to its origin a run follows the data, as without the cut; the burn-in and the
+    # estimates from the years to the start year are the same.
+    assert_array_equal(_economy(plain, "lf_path", 0)[:13], _economy(seen, "lf_path", 0)[:13])
+    assert not np.array_equal(_economy(plain, "lf_path", 1), _economy(seen, "lf_path", 1))
+    for name in ("okun", "elasticity", "lf_burn_path", "pop_burn_path"):
+        assert_array_equal(getattr(plain, name), getattr(seen, name), err_msg=name)
+
+
+def _checked(data: dict) -> str:
+    from displacement_sim.errors import ScenarioError
+    from displacement_sim.model.inputs import check_drivers
+    from displacement_sim.scenarios import validate
+
+    with pytest.raises(ScenarioError) as err:
+        check_drivers(validate(data, "origin.toml"), "origin.toml")
+    return str(err.value)
+
+
+def test_observed_until_before_the_start_year_is_refused_naming_the_key() -> None:
+    data = {**ORIGIN_RUN, "drivers": {"observed_until": 2014}, "economy": {}}
+    assert _checked(data) == (
+        "origin.toml: key 'drivers.observed_until': observed_until (2014) is before the start "
+        "year (2015): a run starts from the data of its start year, so it must see them; set "
+        "it to 2015 or later, or choose a start_year of 2014 or earlier")
+
+
+def test_a_per_economy_observed_until_before_the_start_year_names_the_economy() -> None:
+    data = {**ORIGIN_RUN, "economy": {"THA": {"drivers": {"observed_until": 2010}}}}
+    assert _checked(data).startswith(
+        "origin.toml: key 'economy.THA.drivers.observed_until': observed_until (2010) is before "
+        "the start year (2015)")
+
+
+def test_the_default_start_year_is_checked_too() -> None:
+    data = {k: v for k, v in ORIGIN_RUN.items() if k not in ("start_year", "economy")}
+    assert f"before the start year ({LATEST_OBSERVED_YEAR})" in _checked(data)
+
+
+def test_a_model_built_directly_refuses_an_origin_before_its_start() -> None:
+    from displacement_sim.errors import ScenarioError
+    from displacement_sim.model import DisplacementModel
+    from displacement_sim.scenarios import validate
+
+    scenario = validate({**ORIGIN_RUN, "drivers": {"observed_until": 2012}}, "origin")
+    with pytest.raises(ScenarioError, match=r"^origin: key 'drivers.observed_until'"):
+        DisplacementModel(scenario, seed=1)
+
+
+@pytest.mark.parametrize("bad", [2015.0, "2015", True, 1949, 2201])
+def test_observed_until_is_a_strict_calendar_year(bad: object) -> None:
+    from displacement_sim.errors import ScenarioError
+    from displacement_sim.scenarios import validate
+
+    with pytest.raises(ScenarioError, match=r"^origin.toml: key 'drivers.observed_until'"):
+        validate({**ORIGIN_RUN, "drivers": {"observed_until": bad}}, "origin.toml")
+
+
+def test_unset_observed_until_keeps_the_settings_json_and_run_ids() -> None:
+    from displacement_sim.config import Drivers, EconomySettings, canonical_json
+    from displacement_sim.scenarios import validate
+    from displacement_sim.workflows.runs import scenario_key
+
+    def dumped(model: object) -> str:
+        return json.dumps(model.model_dump(mode="json"), sort_keys=True,  # type: ignore[attr-defined]
+                          separators=(",", ":"))
+
+    unset, cut = Drivers(), Drivers(observed_until=2015)
+    assert "observed_until" not in canonical_json(unset) and "observed_until" not in dumped(unset)
+    assert canonical_json(unset) == dumped(unset)
+    assert canonical_json(cut) == dumped(cut) and '"observed_until":2015' in canonical_json(cut)
+    settings = EconomySettings(drivers=cut)
+    assert canonical_json(settings) == dumped(settings)
+    base = {k: v for k, v in ORIGIN_RUN.items() if k not in ("drivers", "economy")}
+    keys = {scenario_key(validate(d, "x")) for d in
+            (base, {**base, "drivers": {"observed_until": 2016}},
+             {**base, "drivers": {"observed_until": 2017}})}
+    assert len(keys) == 3  # an origin is part of what a run is
+    # Set by an update (``--set``, a sweep), the same key as set in the file.
+    from displacement_sim.scenarios import with_updates
+    updated = with_updates(validate(base, "x"), {"drivers.observed_until": 2016}, "--set")
+    assert scenario_key(updated) == scenario_key(validate({**base, "drivers": {
+        "observed_until": 2016}}, "x"))

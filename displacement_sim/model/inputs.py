@@ -21,7 +21,7 @@ from displacement_sim.data import (
     load_profiles,
     world_robot_density,
 )
-from displacement_sim.drivers import annual_paths, income_elasticities
+from displacement_sim.drivers import annual_paths, income_elasticities, observed_history
 from displacement_sim.errors import ScenarioError
 
 BYTES_PER_AGENT = 128
@@ -54,7 +54,10 @@ class ModelInputs:
     profiles : mapping of str to EconomyProfile
         Each simulated economy's starting state, all in the same year.
     histories : mapping of str to EconomyHistory
-        Each simulated economy's annual history (drivers and income elasticities).
+        Each simulated economy's annual history (drivers and income elasticities), as the run
+        may see it: cut after the economy's ``drivers.observed_until``
+        (:func:`~displacement_sim.drivers.observed_history`; :func:`load_inputs` does it, a
+        caller that builds the inputs itself must too).
     us_profile : EconomyProfile
         The United States in the start year: the reference for automation costs and for the
         cap on gross flows.
@@ -68,23 +71,88 @@ class ModelInputs:
     world_robot_density: float
 
 
-def load_inputs(scenario: Scenario,
-                profiles: Mapping[str, EconomyProfile] | None = None) -> ModelInputs:
-    """Read what a run of ``scenario`` needs (profiles may be given, the rest is read)."""
+def _driver_key(scenario: Scenario, iso: str, name: str) -> str:
+    """The key of a driver setting as the scenario sets it: per economy or for all."""
+    own = scenario.economy.get(iso, {}).get("drivers", {})  # type: ignore[call-overload]
+    return f"economy.{iso}.drivers.{name}" if isinstance(own, dict) and name in own \
+        else f"drivers.{name}"
+
+
+def check_observed_until(scenario: Scenario, start_year: int, source: str) -> None:
+    """Raise :class:`ScenarioError` if an economy's ``drivers.observed_until`` is before the
+    start year: a run starts from the data of its start year (its profile and the first year
+    of its drivers), so it must see them.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+    start_year : int
+        The run's start year (resolved).
+    source : str
+        What the scenario came from, named by the error message.
+
+    Raises
+    ------
+    ScenarioError
+        One line naming ``source``, the key, its value and the start year.
+    """
+    for iso in scenario.economies:
+        until = scenario.settings_for(iso).drivers.observed_until
+        if until is not None and until < start_year:
+            raise ScenarioError(
+                f"{source}: key '{_driver_key(scenario, iso, 'observed_until')}': "
+                f"observed_until ({until}) is before the start year ({start_year}): a run "
+                f"starts from the data of its start year, so it must see them; set it to "
+                f"{start_year} or later, or choose a start_year of {until} or earlier")
+
+
+def load_inputs(scenario: Scenario, profiles: Mapping[str, EconomyProfile] | None = None,
+                source: str | None = None) -> ModelInputs:
+    """Read what a run of ``scenario`` needs (profiles may be given, the rest is read).
+
+    Each economy's history is cut after its ``drivers.observed_until``
+    (:func:`~displacement_sim.drivers.observed_history`), so that nothing in the run (driver
+    paths, potential output, the Okun and income elasticities, the burn-in) can read a later
+    year; an ``observed_until`` before the start year is refused (:func:`check_observed_until`).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+    profiles : mapping of str to EconomyProfile, optional
+        The start-year profiles (read when omitted).
+    source : str, optional
+        What the scenario came from, named by an error message (default: its name).
+
+    Returns
+    -------
+    ModelInputs
+
+    Raises
+    ------
+    DataError
+        If a data file is missing or malformed, or lacks the start year.
+    ScenarioError
+        If ``drivers.observed_until`` is before the start year.
+    """
     if profiles is None:
         profiles = load_profiles(scenario.economies, scenario.start_year)
     year = next(iter(profiles.values())).year
+    check_observed_until(scenario, year, scenario.name if source is None else source)
     us = profiles.get("USA") or load_profile("USA", year)
-    return ModelInputs(profiles=profiles, histories=load_histories(scenario.economies),
+    histories = {iso: observed_history(h, scenario.settings_for(iso).drivers.observed_until)
+                 for iso, h in load_histories(scenario.economies).items()}
+    return ModelInputs(profiles=profiles, histories=histories,
                        us_profile=us, world_robot_density=world_robot_density(year))
 
 
 def check_drivers(scenario: Scenario, source: str, inputs: ModelInputs | None = None) -> None:
     """Raise :class:`ScenarioError` (naming ``source`` and the key) if the driver data do not
-    cover the start year of every economy, its working-age population would grow more than
-    ``MAX_POPULATION_GROWTH``-fold over the horizon, or the history from which its income
-    elasticities are estimated (``drivers.elasticity_since`` to the start year) is empty:
-    before any run is written.
+    cover the start year of every economy, its ``drivers.observed_until`` is before the start
+    year, its working-age population would grow more than ``MAX_POPULATION_GROWTH``-fold over
+    the horizon, or the history from which its income elasticities are estimated
+    (``drivers.elasticity_since`` to the start year) is empty: before any run is written.
 
     Parameters
     ----------
@@ -100,14 +168,16 @@ def check_drivers(scenario: Scenario, source: str, inputs: ModelInputs | None = 
     ScenarioError
         One line naming ``source``, the key and what was wrong.
     """
-    inputs = inputs if inputs is not None else load_inputs(scenario)
+    inputs = inputs if inputs is not None else load_inputs(scenario, source=source)
     year = next(iter(inputs.profiles.values())).year
+    check_observed_until(scenario, year, source)
     for iso in scenario.economies:
         d = scenario.settings_for(iso).drivers
         try:
             paths = annual_paths(inputs.histories[iso], year, scenario.years,
                                  gdp_growth=d.gdp_growth,
-                                 labour_force_growth=d.labour_force_growth, flat=d.flat)
+                                 labour_force_growth=d.labour_force_growth, flat=d.flat,
+                                 observed_until=d.observed_until)
         except ValueError as exc:
             raise ScenarioError(f"{source}: key 'start_year': {exc}") from None
         pop = paths.labour_force.sum(axis=(1, 2)) / paths.participation.mean(axis=1)
@@ -127,9 +197,7 @@ def check_drivers(scenario: Scenario, source: str, inputs: ModelInputs | None = 
                 income_elasticities(inputs.histories[iso], until_year=year,
                                     since_year=d.elasticity_since)
             except ValueError as exc:
-                own = scenario.economy.get(iso, {}).get("drivers", {})  # type: ignore[call-overload]
-                key = f"economy.{iso}.drivers.elasticity_since" if isinstance(own, dict) and \
-                    "elasticity_since" in own else "drivers.elasticity_since"
+                key = _driver_key(scenario, iso, "elasticity_since")
                 raise ScenarioError(f"{source}: key '{key}': {exc} (until_year is the start year)") from None
 
 
@@ -235,7 +303,7 @@ def agent_rows(scenario: Scenario, inputs: ModelInputs) -> np.ndarray:
         d = scenario.settings_for(iso).drivers
         paths = annual_paths(inputs.histories[iso], year, scenario.years,
                              gdp_growth=d.gdp_growth, labour_force_growth=d.labour_force_growth,
-                             flat=d.flat)
+                             flat=d.flat, observed_until=d.observed_until)
         lf0 = float(paths.labour_force[0].sum())
         pop_max = (paths.labour_force.sum(axis=2) / paths.participation).max(axis=0)
         per_agent = min(scenario.workers_per_agent, lf0 / scenario.min_agents_per_economy)

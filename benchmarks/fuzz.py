@@ -18,7 +18,11 @@ time limit and a memory limit. Outcomes:
 - ``ok``: exit 0, and every number in the results is finite;
 - ``error``: exit 2 with one line on stderr and nothing written in the output folder;
 - ``traceback``: an exception escaped, or stderr holds a traceback;
-- ``hang``: the time limit passed;
+- ``hang``: the time limit passed with no sign of progress: neither in the model's monthly
+  steps nor with any run stored (blocked on a file, a lock, a socket; a loop that never ends);
+- ``slow``: the time limit passed while a valid study was computing: the model stepping, or
+  runs already stored (e.g. ``workers_per_agent = 7`` makes millions of agents, or
+  ``replicates = 1991`` thousands of runs); not a defect, counted apart;
 - ``nonfinite``: exit 0 with NaN or infinite results;
 - ``wrote_on_error``: exit 2, but the output folder was written;
 - ``other_exit``: any other exit code.
@@ -54,6 +58,8 @@ REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "scenarios"
 FORMATS = ("scenario", "batch", "comparison", "sensitivity", "calibration", "options")
 BAD = ("traceback", "hang", "nonfinite", "wrote_on_error", "other_exit")
+GOOD = ("ok", "error", "slow")
+MODEL = str(REPO / "displacement_sim" / "model")
 
 POOL: tuple[object, ...] = (
     0, -1, 1, 2, 3.0, 0.5, -0.5, 1e-300, 1e9, 1e308, -1e308, 2**15, 2**31, 2**63 - 1, -2**63,
@@ -244,8 +250,12 @@ OPTIONS = ("--years", "--replicates", "--seed", "--economies", "--start-year",
 
 def make_case(seed: int, case: int, folder: Path) -> tuple[str, list[str], str]:
     """Write case ``case`` into ``folder``; return its format, argv and description."""
-    rng = random.Random(f"{seed}-{case}")
-    fmt = FORMATS[case % len(FORMATS)]
+    return build_case(FORMATS[case % len(FORMATS)], random.Random(f"{seed}-{case}"), folder)
+
+
+def build_case(fmt: str, rng: random.Random, folder: Path) -> tuple[str, list[str], str]:
+    """Write a case of ``fmt`` drawn with ``rng`` into ``folder``; return its format, argv and
+    description (what the test suite drives with hypothesis's random)."""
     out = folder / "out"
     if fmt == "options":
         command = rng.choice(("run", "batch", "compare", "sensitivity", "calibrate",
@@ -300,21 +310,43 @@ class CaseTimeout(BaseException):
     """The time limit of a case (a BaseException, so the code under test cannot catch it)."""
 
 
+_TIMED_OUT: dict[str, bool] = {}
+"""Set by the alarm: whether the time ran out, and whether the model was stepping then."""
+
+
 def _alarm(signum: int, frame: object) -> None:
+    # Where the time ran out is read here, from the interrupted frame: an exception raised
+    # inside a compiled kernel can come back wrapped in another (SystemError) and be handled
+    # as a failed run, so the classification cannot wait for it.
+    stepping = False
+    f = frame
+    while f is not None:
+        stepping = stepping or f.f_code.co_filename.startswith(MODEL)
+        f = f.f_back
+    _TIMED_OUT.setdefault("stepping", stepping)
+    signal.setitimer(signal.ITIMER_REAL, 1.0)  # again, if the code under test swallowed it
     raise CaseTimeout("fuzz case time limit")
 
 
 def run_case(args: tuple[int, int, float]) -> dict:
+    """Build and run case ``case`` of ``seed`` in a new folder; return its record."""
     seed, case, timeout = args
+    return run_built(lambda folder: make_case(seed, case, folder), timeout, case)
+
+
+def run_built(build, timeout: float, case: int | None = None) -> dict:
+    """Run the case ``build(folder)`` writes, in a new folder that is removed after; return its
+    record (format, outcome, exit code, seconds, what was mutated, the last line of stderr)."""
     folder = Path(tempfile.mkdtemp(prefix=f"fuzz{case}-"))
     here = os.getcwd()
     try:
         # Relative paths a mutation puts in (e.g. --out 0) land in the case's folder.
         os.chdir(folder)
-        fmt, argv, what = make_case(seed, case, folder)
+        fmt, argv, what = build(folder)
         from displacement_sim.cli import main
 
         err, outbuf = io.StringIO(), io.StringIO()
+        _TIMED_OUT.clear()
         signal.signal(signal.SIGALRM, _alarm)
         signal.setitimer(signal.ITIMER_REAL, timeout)
         start = time.perf_counter()
@@ -323,7 +355,7 @@ def run_case(args: tuple[int, int, float]) -> dict:
                 code = main(argv)
             outcome = None
         except CaseTimeout:
-            code, outcome = None, "hang"
+            code, outcome = None, None
         except SystemExit as exc:
             code, outcome = exc.code, None
         except BaseException:  # noqa: BLE001 - what the fuzzer is looking for
@@ -334,7 +366,12 @@ def run_case(args: tuple[int, int, float]) -> dict:
         seconds = time.perf_counter() - start
         text = err.getvalue()
         out = folder / "out"
-        if outcome is None:
+        if _TIMED_OUT:
+            # A valid run that is still computing (in the model's steps, or with runs already
+            # stored) is slow, not hung; anything else that runs out of time is a hang.
+            progress = (out / "parts").is_dir() and any((out / "parts").iterdir())
+            outcome = "slow" if _TIMED_OUT["stepping"] or progress else "hang"
+        elif outcome is None:
             if "Traceback (most recent call last)" in text:
                 outcome = "traceback"
             elif code == 0:
@@ -363,10 +400,11 @@ def summarise(rows: list[dict], seconds: float) -> tuple[dict, str]:
     by_format: dict[str, Counter] = {}
     for r in rows:
         by_format.setdefault(r["format"], Counter())[r["outcome"]] += 1
-    examples = {k: [r for r in rows if r["outcome"] == k][:20] for k in BAD if by.get(k)}
+    examples = {k: [r for r in rows if r["outcome"] == k][:20] for k in (*BAD, "slow")
+                if by.get(k)}
     summary = {"cases": len(rows), "seconds": round(seconds, 1), "outcomes": dict(by),
                "by_format": {f: dict(c) for f, c in by_format.items()}, "examples": examples}
-    cols = ("ok", "error", *BAD)
+    cols = (*GOOD, *BAD)
     lines = [f"# Fuzzing: {len(rows)} cases in {seconds / 60:.1f} min", "",
              "| format | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
     for f in FORMATS:
@@ -391,6 +429,7 @@ def main() -> int:
     ap.add_argument("--only", type=int, help="replay one case and print its record")
     args = ap.parse_args()
     if args.only is not None:
+        _init_worker(args.memory_gb)  # the limit the case had in the pool
         print(json.dumps(run_case((args.seed, args.only, args.timeout)), indent=2))
         return 0
     start = time.perf_counter()

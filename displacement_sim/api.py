@@ -108,7 +108,7 @@ def run(scenario: Scenario | str | Path, out: str | Path | None = None,
         scenario = with_updates(scenario, dict(updates), "--set")
     check_drivers(scenario, source)
     store, runs = run_scenario(scenario, out=out, executor=executor, force=force,
-                               progress=progress)
+                               progress=progress, source=source)
     history = None
     if store.done():
         df = store.read()

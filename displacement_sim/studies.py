@@ -35,6 +35,7 @@ from displacement_sim.config import (
 from displacement_sim.constants import ECONOMIES
 from displacement_sim.errors import CalibrationError, ScenarioError
 from displacement_sim.scenarios import format_validation_error, load_validated, read_toml
+from displacement_sim.targets import TARGET_SERIES
 
 Number = Annotated[float, Field(strict=True)]
 """A finite number (an int is taken as a float; a string or a boolean is not)."""
@@ -360,13 +361,21 @@ def load_comparison(path: str | Path, **overrides: Any) -> tuple[ComparisonFile,
 
 
 class Target(Strict):
-    """A target series with its scale (a stated tolerance, in percentage points)."""
+    """A target series with its weight and scale in the loss.
 
-    series: Literal["share_agriculture", "share_industry", "share_services",
-                    "unemployment_rate"]
-    scale: Annotated[float, Field(gt=0, strict=True)] = 1.0
-    """Error of one scale unit (percentage points) counts 1 in the loss."""
-    weight: Annotated[float, Field(gt=0, strict=True)] = 1.0
+    The scale is the error (percentage points) that counts 1 in the loss. By default it comes
+    from the data: the variability of the series over the fitting years
+    (:func:`displacement_sim.analysis.calibration.data_scale`), so that a series that moves
+    little from year to year is fitted closely and a noisy one loosely, with no hand-set
+    tolerance.
+    """
+
+    series: Literal[tuple(TARGET_SERIES)]  # type: ignore[valid-type]
+    """A series of :data:`displacement_sim.targets.TARGET_SERIES`."""
+    scale: Annotated[float, Field(gt=0, le=1e6, strict=True)] | None = None
+    """Error of one scale unit (percentage points) counts 1 in the loss; default: from the
+    data's variability."""
+    weight: Annotated[float, Field(gt=0, le=1e6, strict=True)] = 1.0
 
 
 class CalibrationFile(Strict):
@@ -395,6 +404,9 @@ class CalibrationFile(Strict):
     identifiability_threshold: Annotated[float, Field(gt=0, le=1, strict=True)] = 0.5
     refits: Annotated[int, Field(ge=0, le=100, strict=True)] = 0
     """Fits again from other seeds, for the uncertainty of the fit; 0 to 100."""
+    parameter_sets: Annotated[int, Field(ge=1, le=100, strict=True)] = 5
+    """Distinct near-optimal parameter vectors kept, best first, over which forecasts run (so
+    their bands hold parameter uncertainty as well as replicate noise); 1 to 100."""
     parameter: Annotated[list[Factor], Field(min_length=1)]
     """The free parameters, declared like the factors of a sensitivity analysis (a config path,
     bounds, unit, label); each is set per economy, so ``economies`` must be left out."""

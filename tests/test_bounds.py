@@ -560,3 +560,21 @@ def test_the_longest_horizon_runs_to_finite_results() -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__, "-q"]))
+
+
+def test_a_process_limit_on_memory_is_respected_like_the_machines(tmp_path: Path) -> None:
+    # Found by the fuzzer: under `ulimit -v` a run that fits the machine died with a
+    # MemoryError (exit 1, output written); the estimate now takes the least of the machine,
+    # the container and the address space the process may still map.
+    import subprocess
+
+    (tmp_path / "s.toml").write_text(
+        'name = "big"\neconomies = ["VNM"]\nyears = 1\nworkers_per_agent = 3.0\n')
+    code = ("import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, "
+            "3 * 2**30)); from displacement_sim.cli import main; sys.exit(main(['run', "
+            "'s.toml', '--executor', 'sequential', '--quiet', '--no-figures']))")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert "address-space limit leaves" in proc.stderr and proc.stderr.count("\n") == 1
+    assert not (tmp_path / "outputs").exists()

@@ -158,3 +158,16 @@ def test_fits_go_to_the_output_folder_and_the_shipped_files_only_on_request(tmp_
     with pytest.raises(CalibrationError, match="never replaces"):
         api.calibrate(cfg, train_until=2010, out=tmp_path / "out", executor="sequential",
                       progress=False, update_shipped=True)
+
+
+def test_any_master_seed_the_file_takes_reaches_the_optimiser(tmp_path):
+    # Found by the fuzzer: --seed 99999999999999999999 passed validation and then scipy's
+    # legacy RandomState refused it with a traceback (it takes 32 bits).
+    cfg = _cfg(popsize=2, maxiter=1, end_year=2008, min_agents_per_economy=300,
+               replicates=1, seed=99999999999999999999)
+    cal = Calibrator(cfg, "USA", out=tmp_path, executor="sequential", progress=False).fit()
+    assert np.isfinite(cal.loss_)
+    h = cal.history_
+    assert h["evaluation"].tolist() == list(range(1, len(h) + 1))
+    assert h["best_so_far"].is_monotonic_decreasing
+    assert h["best_so_far"].iloc[-1] == h["loss"].min()

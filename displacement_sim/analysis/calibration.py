@@ -31,25 +31,22 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from displacement_sim.constants import SECTORS
 from displacement_sim.studies import CalibrationFile, Target
+from displacement_sim.targets import SECTOR_GROUPS
 
-SECTOR_GROUPS: dict[str, tuple[str, ...]] = {
-    "agriculture": ("A",),
-    "industry": ("B", "C", "DE", "F"),
-    "services": ("G", "HJ", "I", "K", "LMN", "O", "P", "Q", "RSTU"),
-}
-"""Sector groups as in WDI SL.AGR/IND/SRV.EMPL.ZS (ILOEST sections)."""
-
-SERIES_INDICATORS: dict[str, str] = {
-    "share_agriculture": "SL.AGR.EMPL.ZS",
-    "share_industry": "SL.IND.EMPL.ZS",
-    "share_services": "SL.SRV.EMPL.ZS",
-    "unemployment_rate": "SL.UEM.TOTL.ZS",
-}
-"""Target series and the data indicator each is compared with (all in percent)."""
+DATA_SCALE_FLOOR = 0.1
+"""Smallest data-based scale (percentage points), a named assumption: ILO modelled estimates
+are smoothed, so a small sector's share can move by hundredths of a point a year, and an error
+of 0.1 point in a published share is within its rounding and revision. Bounds: 0.05-0.5."""
 
 
-# ----------------------------------------------------------------------- data and moments
+def _share_columns(df: pd.DataFrame) -> dict[str, pd.Series]:
+    emp = df["employed"].to_numpy(float)
+    out = {f"share_{s}": 100.0 * df[f"employment_{s}"] / emp for s in SECTORS}
+    for group, codes in SECTOR_GROUPS.items():
+        out[f"share_{group}"] = sum(out[f"share_{c}"] for c in codes)
+    return out
 
 
 def simulated(results: pd.DataFrame, start_year: int) -> pd.DataFrame:
@@ -59,27 +56,85 @@ def simulated(results: pd.DataFrame, start_year: int) -> pd.DataFrame:
     ----------
     results : pandas.DataFrame
         One run's monthly results for one economy (``step``, ``employed``,
-        ``employment_<sector>``, ``unemployment_rate``).
+        ``employment_<sector>``, ``unemployment_rate`` and, where reported,
+        ``participation_rate_female`` and ``participation_rate_male``).
     start_year : int
         The calendar year of month 0.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by year (``cal_year``), one column per target series (``SERIES_INDICATORS``).
+        Indexed by year (``cal_year``), one column per target series of
+        :data:`~displacement_sim.targets.TARGET_SERIES` that the results hold.
     """
-    df = results.copy()
-    df["cal_year"] = start_year + (df["step"] // 12)
-    emp = df["employed"].to_numpy(float)
-    out = pd.DataFrame({"cal_year": df["cal_year"]})
-    for group, codes in SECTOR_GROUPS.items():
-        out[f"share_{group}"] = 100.0 * sum(df[f"employment_{c}"] for c in codes) / emp
-    out["unemployment_rate"] = 100.0 * df["unemployment_rate"]
-    return out.groupby("cal_year").mean()
+    df = results
+    cols: dict[str, object] = {"cal_year": start_year + (df["step"].to_numpy() // 12)}
+    cols.update(_share_columns(df))
+    cols["unemployment_rate"] = 100.0 * df["unemployment_rate"]
+    for sex in ("female", "male"):
+        if f"participation_rate_{sex}" in df:
+            cols[f"participation_{sex}"] = 100.0 * df[f"participation_rate_{sex}"]
+    return pd.DataFrame(cols).groupby("cal_year").mean()
+
+
+def data_scale(observed: pd.Series, floor: float = DATA_SCALE_FLOOR) -> float:
+    """The scale of a target from its data: the standard deviation of its irregular part.
+
+    If a series is a smooth path plus independent yearly noise of variance ``s**2``, its
+    year-to-year changes vary around their mean with variance ``2 s**2`` (plus what the smooth
+    path's own changes vary), so ``s`` is estimated by the standard deviation of the changes
+    over the fitting years divided by sqrt(2). It is an upper estimate of the noise, the
+    variability that a model of the smooth path cannot be asked to reproduce. Weighting each
+    moment by the inverse of its data variance is the diagonal weighting of the method of
+    moments (Altonji & Segal 1996 on why the full optimal matrix is not used).
+
+    Parameters
+    ----------
+    observed : pandas.Series
+        The series over the fitting years (NaN ignored).
+    floor : float
+        The smallest scale returned (:data:`DATA_SCALE_FLOOR`).
+
+    Returns
+    -------
+    float
+        The scale in the series' unit (percentage points).
+
+    References
+    ----------
+    Altonji, J. G. & Segal, L. M. (1996). Small-sample bias in GMM estimation of covariance
+    structures. J. Bus. Econ. Stat. 14(3), 353-366. doi:10.1080/07350015.1996.10524661
+    """
+    changes = np.diff(observed.dropna().to_numpy(float))
+    if changes.size < 2:
+        return float(floor)
+    return float(max(np.std(changes, ddof=1) / np.sqrt(2.0), floor))
+
+
+def target_scales(targets: Sequence[Target], observed: pd.DataFrame,
+                  years: Sequence[int]) -> dict[str, float]:
+    """Each target's scale: as stated in the file, else from the data (:func:`data_scale`).
+
+    Parameters
+    ----------
+    targets : sequence of Target
+        The target series.
+    observed : pandas.DataFrame
+        Observed series indexed by year.
+    years : sequence of int
+        The fitting years (the scale sees no other).
+
+    Returns
+    -------
+    dict
+        Series name to scale (percentage points).
+    """
+    return {t.series: float(t.scale) if t.scale is not None
+            else data_scale(observed.loc[list(years), t.series]) for t in targets}
 
 
 def loss_of(sim: pd.DataFrame, obs: pd.DataFrame, targets: Sequence[Target],
-            years: Sequence[int]) -> float:
+            years: Sequence[int], scales: dict[str, float] | None = None) -> float:
     """Mean of weighted, scaled squared errors over targets and years.
 
     Parameters
@@ -89,21 +144,89 @@ def loss_of(sim: pd.DataFrame, obs: pd.DataFrame, targets: Sequence[Target],
     obs : pandas.DataFrame
         Observed annual series, indexed by year, same columns.
     targets : sequence of Target
-        The target series, each with its scale (percentage points) and weight.
+        The target series, each with its weight.
     years : sequence of int
         The years in the loss (the training years).
+    scales : dict, optional
+        Each target's scale (default: :func:`target_scales` on ``obs`` over ``years``).
 
     Returns
     -------
     float
         The weighted mean over targets of each target's mean squared scaled error.
     """
+    scales = scales if scales is not None else target_scales(targets, obs, years)
     total, weight = 0.0, 0.0
     for t in targets:
-        err = (sim.loc[years, t.series] - obs.loc[years, t.series]) / t.scale
+        err = (sim.loc[years, t.series] - obs.loc[years, t.series]) / scales[t.series]
         total += t.weight * float(np.mean(err.to_numpy() ** 2))
         weight += t.weight
     return total / weight
+
+
+def loss_standard_error(sims: Sequence[pd.DataFrame], obs: pd.DataFrame,
+                        targets: Sequence[Target], years: Sequence[int],
+                        scales: dict[str, float]) -> float:
+    """Jackknife standard error of the loss of the replicate mean (the loss's own noise).
+
+    With ``R`` replicates, the loss of the mean of each leave-one-out set of ``R - 1`` gives
+    the jackknife estimate of how much the loss would move with other draws. A search whose
+    candidates differ by less than this cannot be told apart: the number the replicate count
+    must bring down.
+
+    Parameters
+    ----------
+    sims : sequence of pandas.DataFrame
+        Each replicate's simulated series (:func:`simulated`).
+    obs, targets, years, scales
+        As :func:`loss_of`.
+
+    Returns
+    -------
+    float
+        The standard error (NaN with fewer than two replicates).
+
+    References
+    ----------
+    Efron, B. & Stein, C. (1981). The jackknife estimate of variance. Ann. Statist. 9(3),
+    586-596. doi:10.1214/aos/1176345462
+    """
+    r = len(sims)
+    if r < 2:
+        return float("nan")
+    total = sum(sims)
+    loo = np.array([loss_of((total - s) / (r - 1), obs, targets, years, scales)
+                    for s in sims])
+    return float(np.sqrt((r - 1) / r * np.sum((loo - loo.mean()) ** 2)))
+
+
+def near_optimal_sets(history: pd.DataFrame, cfg: CalibrationFile, k: int) -> pd.DataFrame:
+    """Up to ``k`` distinct parameter vectors from the near-optimal set, best first.
+
+    The near-optimal set is as in :func:`uncertainty_from_history`; forecasts run over these
+    vectors so that their bands hold the parameter uncertainty the data leave, not only the
+    noise of replicates.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        Every candidate evaluated (one column per parameter and ``loss``).
+    cfg : CalibrationFile
+        The calibration file (its parameters and ``near_optimal``).
+    k : int
+        How many vectors at most.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per vector: the parameters, ``loss`` and ``rank`` (0 = best).
+    """
+    names = [p.name for p in cfg.parameter]
+    h = history[np.isfinite(history["loss"])].sort_values("loss", kind="stable")
+    n_near = max(int(np.ceil(cfg.near_optimal * len(h))), len(names) + 1)
+    near = h.head(n_near).drop_duplicates(subset=names)
+    return near.head(k)[[*names, "loss"]].reset_index(drop=True).rename_axis(
+        "rank").reset_index()
 
 
 def uncertainty_from_history(history: pd.DataFrame, cfg: CalibrationFile,

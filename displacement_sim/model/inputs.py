@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -215,6 +216,55 @@ def machine_memory() -> int | None:
         return None
 
 
+def _cgroup_limit() -> int | None:
+    try:
+        text = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None
+
+
+def _address_space_headroom() -> int | None:
+    """What a process limit on address space (``ulimit -v``) leaves for a run, or None."""
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    except (ImportError, ValueError, OSError):
+        return None
+    if soft == resource.RLIM_INFINITY:
+        return None
+    used = 0
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmSize:"):
+                used = int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    # Address space runs ahead of the memory in use (allocator arenas, pages kept mapped after
+    # a run frees them, compiled code), so a run is given two thirds of what is left: the
+    # runs of one process after the first then still fit (seen by benchmarks/fuzz.py).
+    return max(soft - used, 0) * 2 // 3
+
+
+def memory_limit() -> tuple[int, str] | None:
+    """The memory a run may use, in bytes, and what sets it: the least of the machine's
+    physical memory, its container's limit (cgroup ``memory.max``) and what a process limit on
+    address space (``ulimit -v``) leaves; ``None`` where none is known.
+
+    Returns
+    -------
+    tuple of (int, str) or None
+        Bytes, and a phrase naming the limit for messages.
+    """
+    limits = [(v, what) for v, what in (
+        (machine_memory(), "the machine has"),
+        (_cgroup_limit(), "the container's memory limit is"),
+        (_address_space_headroom(), "the process's address-space limit leaves"))
+        if v is not None]
+    return min(limits) if limits else None
+
+
 def run_memory(agents: float, firms: int, economies: int, months: int) -> float:
     """Estimated peak memory of one run, in bytes: ``BASE_BYTES`` plus ``BYTES_PER_AGENT`` per
     worker agent, ``BYTES_PER_FIRM`` per firm and ``BYTES_PER_ECONOMY_MONTH`` per economy and
@@ -249,8 +299,8 @@ def _count(n: float) -> str:
 
 
 def check_memory(agents: float, firms: int, economies: int, months: int, source: str) -> None:
-    """Raise :class:`ScenarioError` if a run of this size would not fit in the machine's
-    memory (:func:`run_memory` against :func:`machine_memory`).
+    """Raise :class:`ScenarioError` if a run of this size would not fit in the memory it may
+    use (:func:`run_memory` against :func:`memory_limit`).
 
     Parameters
     ----------
@@ -270,12 +320,12 @@ def check_memory(agents: float, firms: int, economies: int, months: int, source:
     ScenarioError
         One line: "this run needs about 23.5 GB of memory (...); the machine has 8.0 GB".
     """
-    total = machine_memory()
+    limit = memory_limit()
     need = run_memory(agents, firms, economies, months)
-    if total is not None and not need <= total:
+    if limit is not None and not need <= limit[0]:
         raise ScenarioError(
             f"{source}: key 'workers_per_agent': this run needs about {_size(need)} of memory "
-            f"({_count(agents)} worker agents); the machine has {_size(total)}: raise "
+            f"({_count(agents)} worker agents); {limit[1]} {_size(limit[0])}: raise "
             "workers_per_agent or lower min_agents_per_economy")
 
 

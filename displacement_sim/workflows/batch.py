@@ -140,7 +140,8 @@ def run_batch(batch: str | Path | BatchFile, out: str | Path | None = None,
 @lock_scope()
 def run_scenario(scenario: Scenario | str | Path, out: str | Path | None = None,
                  replicates: int | None = None, executor: ExecutorLike = None,
-                 force: bool = False, progress: bool = True) -> tuple[ResultsStore, dict]:
+                 force: bool = False, progress: bool = True,
+                 source: str | None = None) -> tuple[ResultsStore, dict]:
     """Run the replicates of one scenario into ``out`` (default ``./outputs/<scenario name>``).
 
     Seeds follow the one policy (:mod:`displacement_sim.seeding`): common random numbers under
@@ -161,6 +162,9 @@ def run_scenario(scenario: Scenario | str | Path, out: str | Path | None = None,
         Replace results of a different study in ``out`` (default ``False``).
     progress : bool
         Show a progress bar (default ``True``).
+    source : str, optional
+        What the scenario came from, named by input errors (default: its file, else its
+        name).
 
     Returns
     -------
@@ -168,9 +172,10 @@ def run_scenario(scenario: Scenario | str | Path, out: str | Path | None = None,
         The store and the run counts (total, skipped, done, failed).
     """
     if not isinstance(scenario, Scenario):
+        source = source or str(scenario)
         scenario = load_scenario(scenario)
     specs = make_specs(scenario, replicates)
     definition = {"scenario": scenario.model_dump(mode="json"), "replicates": len(specs)}
-    check_inputs([scenario], scenario.name)  # data and start year: before anything is written
+    check_inputs([scenario], source or scenario.name)  # data, start year: before writing
     store = open_store(scenario.name, specs, scenario.seed, definition, out, force)
     return store, execute(specs, store, executor, progress=progress, desc=scenario.name)

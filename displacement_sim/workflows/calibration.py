@@ -19,16 +19,16 @@ from scipy.optimize import differential_evolution
 from tqdm.auto import tqdm
 
 from displacement_sim.analysis.calibration import (
-    SECTOR_GROUPS,
-    SERIES_INDICATORS,
     loss_of,
+    loss_standard_error,
+    near_optimal_sets,
     params_toml,
     score_out_of_sample,
     simulated,
+    target_scales,
     uncertainty_from_history,
 )
 from displacement_sim.constants import ECONOMIES, SECTORS
-from displacement_sim.data import load_series
 from displacement_sim.errors import CalibrationError, RunError, ScenarioError
 from displacement_sim.files import atomic_write_text, lock_scope
 from displacement_sim.model.inputs import check_inputs
@@ -42,13 +42,15 @@ from displacement_sim.scenarios import (
 )
 from displacement_sim.seeding import tool_seed
 from displacement_sim.studies import CalibrationFile, load_calibration_file
+from displacement_sim.targets import observed_targets
 from displacement_sim.workflows.execute import execute
 from displacement_sim.workflows.executors import ExecutorLike, executor_for
 from displacement_sim.workflows.runs import make_specs
 from displacement_sim.workflows.store import ResultsStore
 
 
-def observed(iso3: str, start: int, end: int) -> pd.DataFrame:
+def observed(iso3: str, start: int, end: int,
+             series: Sequence[str] | None = None) -> pd.DataFrame:
     """Observed target series (percent) for one economy, one row per year.
 
     Parameters
@@ -59,35 +61,38 @@ def observed(iso3: str, start: int, end: int) -> pd.DataFrame:
         First year kept.
     end : int
         Last year kept.
+    series : sequence of str, optional
+        The series (default: all of :data:`~displacement_sim.targets.TARGET_SERIES`).
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by year, one column per series of ``SERIES_INDICATORS``: the sector shares of
-        employment (from ILOEST counts) and the unemployment rate.
+        Indexed by year, one column per series (:func:`displacement_sim.targets.observed_targets`).
 
     Raises
     ------
     CalibrationError
         If a series lacks a year between ``start`` and ``end``.
     """
-    cols = {}
-    total = load_series("EMP_2EMP_SEX_ECO_NB.ECO_DETAILS_TOTAL", [iso3]).set_index("year")[
-        "value"]
-    for series, code in SERIES_INDICATORS.items():
-        if series.startswith("share_"):
-            # As WDI defines SL.*.EMPL.ZS: 100 x group / total, from ILOEST counts.
-            group = series.removeprefix("share_")
-            parts = [load_series(f"EMP_2EMP_SEX_ECO_NB.ECO_DETAILS_{s}", [iso3]).set_index(
-                "year")["value"] for s in SECTOR_GROUPS[group]]
-            cols[series] = 100.0 * sum(parts) / total
-        else:
-            cols[series] = load_series(code, [iso3]).set_index("year")["value"]
-    df = pd.DataFrame(cols)
-    df = df[(df.index >= start) & (df.index <= end)]
-    if df.isna().any().any():
-        raise CalibrationError(f"{iso3}: observed targets missing for some years {start}-{end}")
-    return df
+    return observed_targets(iso3, start, end, tuple(series) if series is not None else None)
+
+
+def result_columns(series: Sequence[str]) -> list[str]:
+    """The columns of a run's results that
+    :func:`~displacement_sim.analysis.calibration.simulated` needs.
+
+    Parameters
+    ----------
+    series : sequence of str
+        The target series to compute.
+
+    Returns
+    -------
+    list of str
+    """
+    cols = ["step", "employed", "unemployment_rate", *[f"employment_{s}" for s in SECTORS]]
+    return cols + [f"participation_rate_{sex}" for sex in ("female", "male")
+                   if f"participation_{sex}" in series]
 
 
 class Calibrator:
@@ -114,7 +119,17 @@ class Calibrator:
     ----------
     best_params_ : dict of the best parameter values.
     loss_ : the best loss.
-    history_ : DataFrame of every candidate evaluated (parameters, loss, generation).
+    history_ : DataFrame of every candidate evaluated (parameters, loss, generation, the
+        optimiser's seed and the evaluation count of its search: the convergence record).
+    scales_ : dict of each target's scale in the loss (stated, or from the data).
+    loss_se_ : the jackknife standard error of the best loss over replicates: the noise of the
+        loss, against which differences between candidates are read.
+    near_optimal_ : DataFrame of up to ``parameter_sets`` distinct near-optimal parameter
+        vectors, best first (forecasts run over them).
+    moment_sensitivity_ : DataFrame per parameter and target: the change in the target (in
+        its scale's units, mean over the fitting years) when the parameter moves by a tenth
+        of its bounds around the optimum, with common random numbers; the moments that pin
+        each parameter down are those with the largest absolute values.
     uncertainty_ : DataFrame per parameter: best, near-optimal range, identified flag, and
         re-fit spread when ``refits`` > 0.
     fit_ : DataFrame of observed and simulated series per year (mean and 5-95% across
@@ -161,9 +176,11 @@ class Calibrator:
             self._base = with_updates(self._base, dict(self.updates), "--set")
         self._check_parameters()
         check_inputs([self._base], self._source)  # data and start year: before writing
-        self._obs = (observed(self.economy, cfg.start_year, cfg.end_year)
+        self._series = list(dict.fromkeys(t.series for t in cfg.target))
+        self._obs = (observed(self.economy, cfg.start_year, cfg.end_year, self._series)
                      if self.observations is None else self.observations)
         self._train_years = [y for y in self._obs.index if y <= cfg.fit_until]
+        self.scales_ = target_scales(cfg.target, self._obs, self._train_years)
         root = Path(self.out) if self.out else output_dir() / "calibration" / cfg.name
         self._store = ResultsStore(root / self.economy)
         self._store.claim()
@@ -202,25 +219,14 @@ class Calibrator:
                           label=f"cal-{self.economy}", common_random_numbers=True)
 
     def _evaluate(self, population: np.ndarray, seed: int, executor) -> np.ndarray:
-        """Losses of candidates (rows); runs not yet stored execute in parallel."""
-        groups = [self._specs(x, seed) for x in population]
-        flat = {s.run_id: s for g in groups for s in g}
-        execute(list(flat.values()), self._store, executor, progress=False)
-        failed = self._store.failed()
-        losses = np.empty(len(population))
-        for i, g in enumerate(groups):
-            if any(s.run_id in failed for s in g):
-                losses[i] = np.inf
-                continue
-            sims = [simulated(self._read(s.run_id), self.cfg_.start_year) for s in g]
-            mean = sum(sims) / len(sims)
-            losses[i] = loss_of(mean, self._obs, self.cfg_.target, self._train_years)
-        return losses
+        """Losses of candidates (rows); runs not yet stored execute in parallel; a candidate
+        with a failed run has an infinite loss."""
+        return np.array([np.inf if m is None else loss_of(
+            m, self._obs, self.cfg_.target, self._train_years, self.scales_)
+            for m in self._means(population, executor, seed)])
 
     def _read(self, run_id: str) -> pd.DataFrame:
-        cols = ["step", "employed", "unemployment_rate",
-                *[f"employment_{s}" for s in SECTORS]]
-        return self._store.read_run(run_id, columns=cols)
+        return self._store.read_run(run_id, columns=result_columns(self._series))
 
     def _optimise(self, seed: int, executor, bar) -> tuple[np.ndarray, float, list[dict]]:
         cfg = self.cfg_
@@ -233,19 +239,23 @@ class Calibrator:
             pop = np.atleast_2d(xt.T)
             losses = self._evaluate(pop, cfg.seed, executor)
             for x, loss in zip(pop, losses, strict=True):
+                best_so_far = min(float(loss), history[-1]["best_so_far"] if history
+                                  else np.inf)
                 history.append({**{p.name: float(v) for p, v in zip(cfg.parameter, x,
                                                                      strict=True)},
                                 "loss": float(loss), "generation": generation[0],
-                                "optimiser_seed": seed})
+                                "optimiser_seed": seed, "evaluation": len(history) + 1,
+                                "best_so_far": best_so_far})
             best[0] = min(best[0], float(np.min(losses)))
             generation[0] += 1
             bar.update(1)
             bar.set_postfix(best_loss=f"{best[0]:.3g}")
             return losses
 
+        # A Generator takes any 64-bit seed (a legacy RandomState only 32 bits).
         res = differential_evolution(objective, bounds, popsize=cfg.popsize,
-                                     maxiter=cfg.maxiter, tol=cfg.tol, seed=seed,
-                                     vectorized=True, updating="deferred", polish=False,
+                                     maxiter=cfg.maxiter, tol=cfg.tol,
+                                     rng=np.random.default_rng(seed), vectorized=True, updating="deferred", polish=False,
                                      init="latinhypercube")
         return np.asarray(res.x), float(res.fun), history
 
@@ -275,7 +285,9 @@ class Calibrator:
                     cfg.parameter, fits[0][0], strict=True)}
                 self.loss_ = fits[0][1]
                 self.uncertainty_ = self._uncertainty(fits)
+                self.near_optimal_ = near_optimal_sets(self.history_, cfg, cfg.parameter_sets)
                 self.fit_ = self._fit_table(fits[0][0], ex)
+                self.moment_sensitivity_ = self._moment_sensitivity(fits[0][0], ex)
         finally:
             bar.close()
         self.out_of_sample_ = score_out_of_sample(self.fit_, cfg) if cfg.train_until else None
@@ -290,19 +302,67 @@ class Calibrator:
         execute(specs, self._store, executor, progress=False)
         if any(s.run_id in self._store.failed() for s in specs):
             raise self._failed_runs("the runs at the best parameters failed")
-        sims = pd.concat([simulated(self._read(s.run_id), self.cfg_.start_year).assign(
-            replicate=s.replicate) for s in specs])
+        per_run = [simulated(self._read(s.run_id), self.cfg_.start_year) for s in specs]
+        self.loss_se_ = loss_standard_error(per_run, self._obs, self.cfg_.target,
+                                            self._train_years, self.scales_)
+        sims = pd.concat([d.assign(replicate=s.replicate)
+                          for d, s in zip(per_run, specs, strict=True)])
         rows = []
-        for series in SERIES_INDICATORS:
+        for series in self._series:
             g = sims.groupby(level=0)[series]
+            mean, p05, p95 = g.mean(), g.quantile(0.05), g.quantile(0.95)
             for year in self._obs.index:
                 rows.append({"economy": self.economy, "series": series, "year": int(year),
                              "observed": float(self._obs.loc[year, series]),
-                             "simulated": float(g.mean().loc[year]),
-                             "sim_p05": float(g.quantile(0.05).loc[year]),
-                             "sim_p95": float(g.quantile(0.95).loc[year]),
+                             "simulated": float(mean.loc[year]),
+                             "sim_p05": float(p05.loc[year]),
+                             "sim_p95": float(p95.loc[year]),
                              "sample": "train" if year <= self.cfg_.fit_until else "test"})
         return pd.DataFrame(rows)
+
+    def _moment_sensitivity(self, x: np.ndarray, executor) -> pd.DataFrame:
+        """How far each target moves, in its scale's units, when a parameter moves by a
+        tenth of its bounds (central difference within the bounds, common random numbers)."""
+        cfg = self.cfg_
+        points, rows = [], []
+        for j, p in enumerate(cfg.parameter):
+            lo, hi = p.bounds
+            step = 0.1 * (hi - lo)
+            down, up = x.copy(), x.copy()
+            down[j], up[j] = max(lo, x[j] - step / 2), min(hi, x[j] + step / 2)
+            points += [down, up]
+        sims = self._means(np.array(points), executor)
+        if any(m is None for m in sims):
+            raise self._failed_runs("runs near the best parameters failed")
+        for j, p in enumerate(cfg.parameter):
+            d_sim, u_sim = sims[2 * j], sims[2 * j + 1]
+            moved = (points[2 * j + 1][j] - points[2 * j][j]) / (0.1 * (p.bounds[1]
+                                                                      - p.bounds[0]))
+            for series in self._series:
+                years = self._train_years
+                change = (u_sim.loc[years, series] - d_sim.loc[years, series]).mean()
+                rows.append({"parameter": p.name, "series": series,
+                             "change_in_scales": float(change / self.scales_[series]
+                                                       / moved)})
+        return pd.DataFrame(rows)
+
+    def _means(self, population: np.ndarray, executor,
+               seed: int | None = None) -> list[pd.DataFrame | None]:
+        """The replicate mean of the simulated series of each candidate (rows); None for a
+        candidate with a failed run."""
+        seed = self.cfg_.seed if seed is None else seed
+        groups = [self._specs(x, seed) for x in population]
+        flat = {s.run_id: s for g in groups for s in g}
+        execute(list(flat.values()), self._store, executor, progress=False)
+        failed = self._store.failed()
+        out: list[pd.DataFrame | None] = []
+        for g in groups:
+            if any(s.run_id in failed for s in g):
+                out.append(None)
+                continue
+            sims = [simulated(self._read(s.run_id), self.cfg_.start_year) for s in g]
+            out.append(sum(sims) / len(sims))
+        return out
 
     def to_toml(self) -> str:
         """The fitted parameters as a scenario fragment that other scenarios can extend."""
@@ -382,6 +442,13 @@ def calibrate(config: str | Path | CalibrationFile, economies: Sequence[str] | N
         atomic_write_text(tables / f"{iso}_uncertainty.csv", cal.uncertainty_.to_csv(
             index=False))
         atomic_write_text(tables / f"{iso}_history.csv", cal.history_.to_csv(index=False))
+        atomic_write_text(tables / f"{iso}_near_optimal.csv",
+                          cal.near_optimal_.to_csv(index=False))
+        atomic_write_text(tables / f"{iso}_moment_sensitivity.csv",
+                          cal.moment_sensitivity_.to_csv(index=False))
+        atomic_write_text(tables / f"{iso}_scales.csv", pd.DataFrame(
+            {"series": list(cal.scales_), "scale_pp": list(cal.scales_.values())}).to_csv(
+                index=False))
         if cal.out_of_sample_ is not None:
             atomic_write_text(tables / f"{iso}_out_of_sample.csv",
                               cal.out_of_sample_.to_csv(index=False))

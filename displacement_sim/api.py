@@ -48,6 +48,8 @@ from displacement_sim.workflows.comparison import ComparisonResult, run_comparis
 from displacement_sim.workflows.executors import ExecutorLike
 from displacement_sim.workflows.sensitivity import run_sensitivity
 from displacement_sim.workflows.store import ResultsStore, read_results
+from displacement_sim.workflows.validation import Validation
+from displacement_sim.workflows.validation import validate as _validate
 
 
 @dataclass(frozen=True)
@@ -371,5 +373,50 @@ def calibrate(config: Any, economies: Sequence[str] | None = None,
                       updates=updates)
 
 
+def validate(config: Any, origins: Sequence[int], economies: Sequence[str] | None = None,
+             out: str | Path | None = None, executor: ExecutorLike = None, *,
+             progress: bool = True, seed: int | None = None,
+             updates: Mapping[str, Any] | None = None, drivers: str = "ex_ante",
+             docs: str | Path | None = None, notes: str | Path | None = None,
+             command: str | None = None) -> Validation:
+    """Validate out of sample (:func:`displacement_sim.workflows.validation.validate`).
+
+    Parameters
+    ----------
+    config : str, Path or CalibrationFile
+        The calibration file.
+    origins : sequence of int
+        Forecast origins: each is the last year of a fit, and the years after it are held out.
+    economies : sequence of str, optional
+        ISO3 codes (default: the file's).
+    out : str or Path, optional
+        Output folder (default ``./outputs/validation/<name>``).
+    executor : Executor, concurrent.futures.Executor, dask.distributed.Client, str or None
+        Where runs execute (default: local processes, one per core).
+    progress : bool
+        Show progress bars (default ``True``).
+    seed : int, optional
+        Replace the file's master seed.
+    updates : mapping, optional
+        Dotted config paths and values (``--set``) applied to every base scenario.
+    drivers : {"ex_ante", "observed"}
+        Forecasts see the drivers only up to the origin (default), or the observed ones.
+    docs : str or Path, optional
+        Also write the page there (e.g. ``docs/validation.md``), figures beside it.
+    notes : str or Path, optional
+        A markdown file of reasons for where the model does worse, quoted under "Why".
+    command : str, optional
+        The command line, quoted in the page.
+
+    Returns
+    -------
+    Validation
+        The held-out table, the scores and the near-optimal parameter sets.
+    """
+    return _validate(config, origins, economies, out=out, executor=executor,
+                     progress=progress, seed=seed, updates=updates, drivers=drivers,
+                     docs=docs, notes=notes, command=command)
+
+
 __all__ = ["RunResult", "batch", "calibrate", "compare", "run", "sensitivity", "summarize",
-           "write_history"]
+           "validate", "write_history"]

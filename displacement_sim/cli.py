@@ -77,6 +77,15 @@ def _codes(text: str) -> list[str]:
     return codes
 
 
+def _years(text: str) -> list[int]:
+    """Comma-separated calendar years (each checked against the file by the workflow)."""
+    parts = [c.strip() for c in text.split(",") if c.strip()]
+    if not parts or not all(c.isdigit() and len(c) == 4 for c in parts):
+        raise argparse.ArgumentTypeError(f"expected comma-separated years such as "
+                                         f"2010,2013,2016; got {text!r}")
+    return [int(c) for c in parts]
+
+
 def _add_set_option(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument("--set", type=parse_assignment, action="append", default=[],
                    metavar="KEY=VALUE", dest="updates",
@@ -165,6 +174,27 @@ def build_parser() -> argparse.ArgumentParser:
                           "that the baseline uses (default: only <out>/.../params/)")
     _add_set_option(cal, "the base scenario (the free parameters apply on top)")
     _add_executor_options(cal, force=False)  # candidate runs are keyed by what they are
+
+    val = sub.add_parser("validate", help="out of sample: fit up to each origin, forecast "
+                                          "the years after it, score against benchmarks")
+    val.add_argument("file", type=Path, help="calibration file, e.g. calibration/calibration.toml")
+    val.add_argument("--origins", type=_years, required=True,
+                     help="comma-separated forecast origins, e.g. 2010,2013,2016")
+    val.add_argument("--economies", type=_codes,
+                     help="comma-separated ISO3 codes (default: the file's)")
+    val.add_argument("--drivers", choices=("ex_ante", "observed"), default="ex_ante",
+                     help="forecasts see the drivers only up to the origin (default) or the "
+                          "observed ones (a conditional forecast)")
+    val.add_argument("--seed", type=int, help="override the master seed (runs and optimiser)")
+    val.add_argument("--out", type=Path, help="results folder (default: "
+                                              "outputs/validation/<name>)")
+    val.add_argument("--docs", type=Path,
+                     help="also write the page here (e.g. docs/validation.md), figures beside it")
+    val.add_argument("--notes", type=Path,
+                     help="markdown file with the reasons found for where the model does worse "
+                          "(quoted under 'Why')")
+    _add_set_option(val, "the base scenario (the free parameters apply on top)")
+    _add_executor_options(val, force=False)  # runs are keyed by what they are
 
     cmp_ = sub.add_parser("compare", help="compare policy options against a reference; "
                                           "writes an HTML and Markdown report")
@@ -281,6 +311,26 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
             + (f"; not identified: {', '.join(unident)}" if unident else ""))
         if cal.out_of_sample_ is not None:
             print(cal.out_of_sample_.to_string(index=False))
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from displacement_sim import api
+    from displacement_sim.errors import RunError
+
+    command = "displacement-sim validate " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 \
+        else None
+    try:
+        with _executor(args) as ex:
+            result = api.validate(args.file, args.origins, args.economies, out=args.out,
+                                  executor=ex, progress=not args.quiet, seed=args.seed,
+                                  updates=_updates(args), drivers=args.drivers,
+                                  docs=args.docs, notes=args.notes, command=command)
+    except RunError as exc:  # runs failed (not the input): exit 1, as a failed run does
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(result.scores["headline"].to_string(index=False))
+    print(f"-> {result.out / 'validation.md'}")
     return 0
 
 
@@ -405,6 +455,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 COMMANDS = {"run": _cmd_run, "batch": _cmd_batch, "summarize": _cmd_summarize,
             "sensitivity": _cmd_sensitivity, "calibrate": _cmd_calibrate,
+            "validate": _cmd_validate,
             "compare": _cmd_compare}
 
 

@@ -73,6 +73,7 @@ from displacement_sim.inputs_safe import CSV_LIMIT, check_path, read_text
 __all__ = [
     "DATA_DIR_ENV",
     "DEFAULT_DATA_DIR",
+    "DISPLACED_SURVEY_FILE",
     "HIGH_EXPOSURE_THRESHOLD",
     "HISTORY_YEARS",
     "ILO_2016_HIGH_RISK_SHARE",
@@ -85,6 +86,7 @@ __all__ = [
     "load_history",
     "load_profile",
     "load_profiles",
+    "load_displaced_survey",
     "load_series",
     "world_robot_density",
 ]
@@ -1347,6 +1349,47 @@ def load_histories(
     elif isinstance(economies, str):
         economies = (economies,)
     return {iso3: load_history(iso3, data_dir=data_dir) for iso3 in economies}
+
+
+DISPLACED_SURVEY_FILE = "bls_displaced_workers_2024.csv"
+"""The BLS Displaced Worker Survey target (``SOURCES.md`` section 12)."""
+
+
+def load_displaced_survey(data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """The displaced-worker survey targets: status shares of long-tenured job losers.
+
+    Parameters
+    ----------
+    data_dir : path-like, optional
+        Data directory; default ``$DISPLACEMENT_SIM_DATA`` or :data:`DEFAULT_DATA_DIR`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``economy_iso3, survey_year, status, percent`` (``survey_year`` the calendar
+        year of the survey month, January), one row per economy and status.
+
+    Raises
+    ------
+    DataError
+        If the file is missing or malformed, or an economy's shares do not sum to 100.
+    """
+    path = _data_dir(data_dir) / DISPLACED_SURVEY_FILE
+    _stat_key(path.parent, path.name)
+    raw = _read_csv(path, ("economy_iso3", "survey_month", "status", "percent"))
+    label = _label(path)
+    out = pd.DataFrame({
+        "economy_iso3": raw["economy_iso3"].str.strip(),
+        "survey_year": _parse_numbers(
+            raw.assign(y=raw["survey_month"].str.slice(0, 4)), "y", label, integer=True)
+        .astype(int),
+        "status": raw["status"].str.strip(),
+        "percent": _parse_numbers(raw, "percent", label)})
+    for iso, d in out.groupby("economy_iso3"):
+        if abs(d["percent"].sum() - 100.0) > 0.5:
+            raise DataError(f"{label}: shares of {iso} sum to {d['percent'].sum():g}, not 100 "
+                            "(expected one row per status)")
+    return out
 
 
 def load_series(

@@ -14,7 +14,12 @@ The series:
   (as ``SL.AGR/IND/SRV.EMPL.ZS`` define them), from the same ILOEST counts;
 - ``participation_female``, ``participation_male``: WDI ``SL.TLF.CACT.FE.ZS`` and
   ``SL.TLF.CACT.MA.ZS`` (ILO modelled, % of the population 15+). Participation by age is not a
-  target: the shipped ILOEST tables hold the labour force by age but not the population by age.
+  target: the shipped ILOEST tables hold the labour force by age but not the population by age;
+- ``dws_reemployed``, ``dws_unemployed``, ``dws_olf``: for the United States, the BLS Displaced
+  Worker Survey of January 2024 (workers with 3+ years of tenure displaced in 2021-2023: 65.7%
+  re-employed, 16.1% unemployed, 18.2% out of the labour force), compared with the model's
+  ``dws_*_share`` indicators in the survey month. One observation, in the survey's year (the
+  January after a fit that ends in 2023); a fit that ends earlier does not see it.
 """
 
 from __future__ import annotations
@@ -33,6 +38,10 @@ SECTOR_GROUPS: dict[str, tuple[str, ...]] = {
     "services": ("G", "HJ", "I", "K", "LMN", "O", "P", "Q", "RSTU"),
 }
 """Sector groups as in WDI SL.AGR/IND/SRV.EMPL.ZS (ILOEST sections)."""
+
+
+PARTICIPATION_SEXES: dict[str, str] = {"female": "F", "male": "M"}
+"""The sex of each participation target and its code in the model's indicators."""
 
 
 @dataclass(frozen=True)
@@ -64,8 +73,17 @@ def _series() -> dict[str, TargetSeries]:
             f"participation_{sex}", "participation",
             f"Participation rate, {sex}, % of population 15+",
             f"WDI SL.TLF.CACT.{code}.ZS (ILO modelled estimate)")
+    for status, col in DISPLACED_SURVEY.items():
+        out[col] = TargetSeries(
+            col, "displaced_survey", f"Long-tenured job losers {status.replace('_', ' ')}, %",
+            "BLS Displaced Worker Survey, January 2024 (USDL-24-1758)")
     return out
 
+
+DISPLACED_SURVEY: dict[str, str] = {"reemployed": "dws_reemployed",
+                                    "unemployed": "dws_unemployed",
+                                    "out_of_labour_force": "dws_olf"}
+"""Each status of the survey file and its target series (the model's ``<series>_share``)."""
 
 TARGET_SERIES: dict[str, TargetSeries] = _series()
 """Every target series by name."""
@@ -87,7 +105,8 @@ def observed_targets(iso3: str, start: int, end: int,
     start, end : int
         First and last year kept.
     series : tuple of str, optional
-        The series to read (default: every series of :data:`TARGET_SERIES`).
+        The series to read (default: every series of :data:`TARGET_SERIES` that the economy
+        has: the survey shares only where the survey file has the economy).
 
     Returns
     -------
@@ -101,7 +120,13 @@ def observed_targets(iso3: str, start: int, end: int,
     """
     from displacement_sim.data import load_series
 
-    names = tuple(series) if series is not None else tuple(TARGET_SERIES)
+    if series is None:  # every series the economy has
+        from displacement_sim.data import load_displaced_survey
+
+        has_survey = iso3 in set(load_displaced_survey()["economy_iso3"])
+        series = tuple(n for n, t in TARGET_SERIES.items()
+                       if has_survey or t.group != "displaced_survey")
+    names = tuple(series)
     unknown = [s for s in names if s not in TARGET_SERIES]
     if unknown:
         raise CalibrationError(f"unknown target series {unknown}; known: "
@@ -111,9 +136,12 @@ def observed_targets(iso3: str, start: int, end: int,
         return load_series(f"EMP_2EMP_SEX_ECO_NB.ECO_{section}", [iso3]).set_index(
             "year")["value"]
 
+    survey = [n for n in names if TARGET_SERIES[n].group == "displaced_survey"]
     cols: dict[str, pd.Series] = {}
     total = ilo("DETAILS_TOTAL") if any(s.startswith("share_") for s in names) else None
     for name in names:
+        if name in survey:
+            continue
         if name == "unemployment_rate":
             cols[name] = load_series("SL.UEM.TOTL.ZS", [iso3]).set_index("year")["value"]
         elif name.startswith("participation_"):
@@ -124,13 +152,41 @@ def observed_targets(iso3: str, start: int, end: int,
             key = name.removeprefix("share_")
             codes = SECTOR_GROUPS.get(key, (key,))
             cols[name] = 100.0 * sum(ilo(f"DETAILS_{c}") for c in codes) / total
-    df = pd.DataFrame(cols).sort_index()
+    years = np.arange(start, end + 1)
+    df = pd.DataFrame(cols, index=pd.Index(years, name="year")) if not cols else \
+        pd.DataFrame(cols).sort_index()
     df.index.name = "year"
     df = df[(df.index >= start) & (df.index <= end)]
-    years = np.arange(start, end + 1)
     missing = [y for y in years if y not in df.index]
     if missing or df.isna().any().any():
         gaps = sorted(set(missing) | set(df.index[df.isna().any(axis=1)]))
         raise CalibrationError(f"{iso3}: observed targets missing for {start}-{end} "
                                f"(years {gaps[0]}-{gaps[-1]})")
+    if survey:
+        df = _with_survey(df, iso3, end, survey)
     return df[list(names)]
+
+
+def _with_survey(df: pd.DataFrame, iso3: str, end: int, names: list[str]) -> pd.DataFrame:
+    """``df`` with the survey's shares in its year: the January after ``end`` at the latest
+    (a fit sees a survey taken by the end of its run, never a later one)."""
+    from displacement_sim.data import load_displaced_survey
+
+    d = load_displaced_survey()
+    d = d[d["economy_iso3"] == iso3]
+    if d.empty:
+        raise CalibrationError(f"{iso3}: no displaced-worker survey target (the survey file "
+                               f"has {', '.join(sorted(set(load_displaced_survey()['economy_iso3'])))})")
+    year = int(d["survey_year"].iloc[0])
+    df = df.copy()
+    if year > end + 1:
+        for n in names:
+            df[n] = np.nan  # taken after the fit's years: not a target of this fit
+        return df
+    if year not in df.index:
+        df.loc[year] = np.nan
+    for status, col in DISPLACED_SURVEY.items():
+        if col in names:
+            df[col] = np.nan
+            df.loc[year, col] = float(d.loc[d["status"] == status, "percent"].iloc[0])
+    return df.sort_index()

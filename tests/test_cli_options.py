@@ -31,6 +31,7 @@ from displacement_sim.cli import CliExecutor, build_parser, main, parse_assignme
 from displacement_sim.errors import ScenarioError
 from displacement_sim.resources import calibration_dir
 from displacement_sim.scenarios import SCENARIO_DIR, load_scenario
+from displacement_sim.targets import TARGET_SERIES
 from displacement_sim.workflows import batch as batch_workflow
 from displacement_sim.workflows import calibration as calibration_workflow
 from displacement_sim.workflows import comparison as comparison_workflow
@@ -50,14 +51,16 @@ COMMAND_ARGS: dict[str, list[str]] = {
     "sensitivity": ["sensitivity", str(SENSITIVITY)],
     "calibrate": ["calibrate", str(CALIBRATION)],
     "compare": ["compare", str(COMPARE)],
+    "validate": ["validate", str(CALIBRATION), "--origins", "2013"],
 }
 """Each command with its positional argument: the start of every command line under test."""
 
 API_FUNCTION = {"run": "run", "batch": "batch", "summarize": "summarize",
-                "sensitivity": "sensitivity", "calibrate": "calibrate", "compare": "compare"}
+                "sensitivity": "sensitivity", "calibrate": "calibrate", "compare": "compare",
+                "validate": "validate"}
 """The API function each command calls."""
 
-RUNNING = ("run", "batch", "sensitivity", "calibrate", "compare")
+RUNNING = ("run", "batch", "sensitivity", "calibrate", "compare", "validate")
 """The commands that run scenarios (executor options, ``--set``)."""
 
 SETS = ["--set", "policy.automation_tax=0.1", "--set", "economy.VNM.training.duration_months=6"]
@@ -126,6 +129,8 @@ def fake_api(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Recor
         "sensitivity": SimpleNamespace(),
         "calibrate": {},
         "compare": SimpleNamespace(store=store, runs=RUNS, report=[]),
+        "validate": SimpleNamespace(scores={"headline": pd.DataFrame({"origin": ["2013"]})},
+                                    out=tmp_path),
     }
     recorders = {name: Recorder(name, result) for name, result in results.items()}
     for name, recorder in recorders.items():
@@ -210,6 +215,18 @@ PASS_THROUGH: list[tuple[str, list[str], tuple[str, ...], Any]] = [
     ("compare", ["--min-agents-per-economy", "400"], ("overrides",),
      {"min_agents_per_economy": 400}),
     ("compare", SETS, ("updates",), SET_VALUES),
+    # validate
+    ("validate", [], ("config",), CALIBRATION),
+    ("validate", [], ("origins",), [2013]),
+    ("validate", ["--origins", "2016,2010"], ("origins",), [2016, 2010]),
+    ("validate", ["--economies", "VNM,tha"], ("economies",), ["VNM", "tha"]),
+    ("validate", [], ("drivers",), "ex_ante"),
+    ("validate", ["--drivers", "observed"], ("drivers",), "observed"),
+    ("validate", ["--seed", "4"], ("seed",), 4),
+    ("validate", ["--out", "o"], ("out",), Path("o")),
+    ("validate", ["--docs", "d.md"], ("docs",), Path("d.md")),
+    ("validate", ["--notes", "n.md"], ("notes",), Path("n.md")),
+    ("validate", SETS, ("updates",), SET_VALUES),
 ]
 """(command, options, where the API receives the value, the value)."""
 
@@ -220,7 +237,7 @@ for _command in RUNNING:
         (_command, ["--quiet"], ("progress",), False),
         (_command, [], ("updates",), {}),
     ]
-    if _command != "calibrate":  # calibration has no study folder to claim
+    if _command not in ("calibrate", "validate"):  # runs keyed by what they are: no --force
         PASS_THROUGH += [(_command, [], ("force",), False),
                          (_command, ["--force"], ("force",), True)]
 
@@ -482,7 +499,8 @@ def test_sensitivity_options_and_set_reach_every_run(monkeypatch: pytest.MonkeyP
 def test_calibrate_options_and_set_reach_the_fit(monkeypatch: pytest.MonkeyPatch,
                                                  tmp_path: Path) -> None:
     def fit(self: calibration_workflow.Calibrator) -> None:
-        self.observations = pd.DataFrame(index=[2005])  # no data needed to set up
+        # no data needed to set up: any value of every target series
+        self.observations = pd.DataFrame({t: [1.0] for t in TARGET_SERIES}, index=[2005])
         self._setup()
         raise Captured(self)
 

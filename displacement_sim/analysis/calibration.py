@@ -26,19 +26,53 @@ del Rio-Chanona, R. M. et al. (2021), doi:10.1098/rsif.2020.0898 (calibrated by 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from displacement_sim.constants import SECTORS
 from displacement_sim.studies import CalibrationFile, Target
-from displacement_sim.targets import SECTOR_GROUPS
+from displacement_sim.targets import (
+    DISPLACED_SURVEY,
+    PARTICIPATION_SEXES,
+    SECTOR_GROUPS,
+    TARGET_SERIES,
+)
 
 DATA_SCALE_FLOOR = 0.1
 """Smallest data-based scale (percentage points), a named assumption: ILO modelled estimates
 are smoothed, so a small sector's share can move by hundredths of a point a year, and an error
 of 0.1 point in a published share is within its rounding and revision. Bounds: 0.05-0.5."""
+
+
+SURVEY_SCALE = 1.5
+"""Scale (percentage points) of a survey share with no history to measure its variability
+(the ``dws_*`` targets), a named assumption: half the 3-point tolerance within which the
+project asks the US baseline to match the survey. Bounds: 1-3."""
+
+
+def target_years(series: str, observed: pd.DataFrame, fit_until: int) -> list[int]:
+    """The years of ``series`` in the loss: its observed years up to ``fit_until``; for a
+    survey target, up to the January after it (the month a run that ends in ``fit_until``
+    reaches).
+
+    Parameters
+    ----------
+    series : str
+        A target series.
+    observed : pandas.DataFrame
+        Observed series indexed by year (NaN where there is no observation).
+    fit_until : int
+        The last fitting year.
+
+    Returns
+    -------
+    list of int
+    """
+    last = fit_until + 1 if TARGET_SERIES[series].group == "displaced_survey" else fit_until
+    ok = observed[series].notna()
+    return [int(y) for y in observed.index[ok] if y <= last]
 
 
 def _share_columns(df: pd.DataFrame) -> dict[str, pd.Series]:
@@ -57,7 +91,7 @@ def simulated(results: pd.DataFrame, start_year: int) -> pd.DataFrame:
     results : pandas.DataFrame
         One run's monthly results for one economy (``step``, ``employed``,
         ``employment_<sector>``, ``unemployment_rate`` and, where reported,
-        ``participation_rate_female`` and ``participation_rate_male``).
+        ``participation_rate_F`` and ``participation_rate_M``).
     start_year : int
         The calendar year of month 0.
 
@@ -71,9 +105,12 @@ def simulated(results: pd.DataFrame, start_year: int) -> pd.DataFrame:
     cols: dict[str, object] = {"cal_year": start_year + (df["step"].to_numpy() // 12)}
     cols.update(_share_columns(df))
     cols["unemployment_rate"] = 100.0 * df["unemployment_rate"]
-    for sex in ("female", "male"):
-        if f"participation_rate_{sex}" in df:
-            cols[f"participation_{sex}"] = 100.0 * df[f"participation_rate_{sex}"]
+    for sex, code in PARTICIPATION_SEXES.items():
+        if f"participation_rate_{code}" in df:
+            cols[f"participation_{sex}"] = 100.0 * df[f"participation_rate_{code}"]
+    for col in DISPLACED_SURVEY.values():
+        if f"{col}_share" in df:
+            cols[col] = 100.0 * df[f"{col}_share"]
     return pd.DataFrame(cols).groupby("cal_year").mean()
 
 
@@ -112,8 +149,9 @@ def data_scale(observed: pd.Series, floor: float = DATA_SCALE_FLOOR) -> float:
 
 
 def target_scales(targets: Sequence[Target], observed: pd.DataFrame,
-                  years: Sequence[int]) -> dict[str, float]:
-    """Each target's scale: as stated in the file, else from the data (:func:`data_scale`).
+                  years: Sequence[int] | Mapping[str, Sequence[int]]) -> dict[str, float]:
+    """Each target's scale: as stated in the file, else from the data (:func:`data_scale`;
+    :data:`SURVEY_SCALE` for a survey share).
 
     Parameters
     ----------
@@ -121,7 +159,7 @@ def target_scales(targets: Sequence[Target], observed: pd.DataFrame,
         The target series.
     observed : pandas.DataFrame
         Observed series indexed by year.
-    years : sequence of int
+    years : sequence of int, or mapping of series to sequence of int
         The fitting years (the scale sees no other).
 
     Returns
@@ -129,12 +167,25 @@ def target_scales(targets: Sequence[Target], observed: pd.DataFrame,
     dict
         Series name to scale (percentage points).
     """
-    return {t.series: float(t.scale) if t.scale is not None
-            else data_scale(observed.loc[list(years), t.series]) for t in targets}
+    out = {}
+    for t in targets:
+        if t.scale is not None:
+            out[t.series] = float(t.scale)
+        elif TARGET_SERIES[t.series].group == "displaced_survey":
+            out[t.series] = SURVEY_SCALE
+        else:
+            out[t.series] = data_scale(observed.loc[list(_years_of(years, t.series)),
+                                                    t.series])
+    return out
+
+
+def _years_of(years: Sequence[int] | Mapping[str, Sequence[int]], series: str) -> list[int]:
+    return list(years[series]) if isinstance(years, Mapping) else list(years)
 
 
 def loss_of(sim: pd.DataFrame, obs: pd.DataFrame, targets: Sequence[Target],
-            years: Sequence[int], scales: dict[str, float] | None = None) -> float:
+            years: Sequence[int] | Mapping[str, Sequence[int]],
+            scales: dict[str, float] | None = None) -> float:
     """Mean of weighted, scaled squared errors over targets and years.
 
     Parameters
@@ -145,8 +196,8 @@ def loss_of(sim: pd.DataFrame, obs: pd.DataFrame, targets: Sequence[Target],
         Observed annual series, indexed by year, same columns.
     targets : sequence of Target
         The target series, each with its weight.
-    years : sequence of int
-        The years in the loss (the training years).
+    years : sequence of int, or mapping of series to sequence of int
+        The years in the loss (the training years; per series: :func:`target_years`).
     scales : dict, optional
         Each target's scale (default: :func:`target_scales` on ``obs`` over ``years``).
 
@@ -158,10 +209,13 @@ def loss_of(sim: pd.DataFrame, obs: pd.DataFrame, targets: Sequence[Target],
     scales = scales if scales is not None else target_scales(targets, obs, years)
     total, weight = 0.0, 0.0
     for t in targets:
-        err = (sim.loc[years, t.series] - obs.loc[years, t.series]) / scales[t.series]
+        ys = _years_of(years, t.series)
+        if not ys:  # not observed in the fitting years (a survey after them)
+            continue
+        err = (sim.loc[ys, t.series] - obs.loc[ys, t.series]) / scales[t.series]
         total += t.weight * float(np.mean(err.to_numpy() ** 2))
         weight += t.weight
-    return total / weight
+    return total / weight if weight else float("nan")
 
 
 def loss_standard_error(sims: Sequence[pd.DataFrame], obs: pd.DataFrame,

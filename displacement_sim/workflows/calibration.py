@@ -26,6 +26,7 @@ from displacement_sim.analysis.calibration import (
     score_out_of_sample,
     simulated,
     target_scales,
+    target_years,
     uncertainty_from_history,
 )
 from displacement_sim.constants import ECONOMIES, SECTORS
@@ -42,7 +43,7 @@ from displacement_sim.scenarios import (
 )
 from displacement_sim.seeding import tool_seed
 from displacement_sim.studies import CalibrationFile, load_calibration_file
-from displacement_sim.targets import observed_targets
+from displacement_sim.targets import DISPLACED_SURVEY, PARTICIPATION_SEXES, observed_targets
 from displacement_sim.workflows.execute import execute
 from displacement_sim.workflows.executors import ExecutorLike, executor_for
 from displacement_sim.workflows.runs import make_specs
@@ -91,8 +92,9 @@ def result_columns(series: Sequence[str]) -> list[str]:
     list of str
     """
     cols = ["step", "employed", "unemployment_rate", *[f"employment_{s}" for s in SECTORS]]
-    return cols + [f"participation_rate_{sex}" for sex in ("female", "male")
-                   if f"participation_{sex}" in series]
+    cols += [f"participation_rate_{code}" for sex, code in PARTICIPATION_SEXES.items()
+             if f"participation_{sex}" in series]
+    return cols + [f"{c}_share" for c in DISPLACED_SURVEY.values() if c in series]
 
 
 class Calibrator:
@@ -179,7 +181,8 @@ class Calibrator:
         self._series = list(dict.fromkeys(t.series for t in cfg.target))
         self._obs = (observed(self.economy, cfg.start_year, cfg.end_year, self._series)
                      if self.observations is None else self.observations)
-        self._train_years = [y for y in self._obs.index if y <= cfg.fit_until]
+        self._train_years = {s: target_years(s, self._obs, cfg.fit_until)
+                             for s in self._series}
         self.scales_ = target_scales(cfg.target, self._obs, self._train_years)
         root = Path(self.out) if self.out else output_dir() / "calibration" / cfg.name
         self._store = ResultsStore(root / self.economy)
@@ -311,13 +314,14 @@ class Calibrator:
         for series in self._series:
             g = sims.groupby(level=0)[series]
             mean, p05, p95 = g.mean(), g.quantile(0.05), g.quantile(0.95)
-            for year in self._obs.index:
+            train = set(self._train_years[series])
+            for year in self._obs.index[self._obs[series].notna()]:
                 rows.append({"economy": self.economy, "series": series, "year": int(year),
                              "observed": float(self._obs.loc[year, series]),
                              "simulated": float(mean.loc[year]),
                              "sim_p05": float(p05.loc[year]),
                              "sim_p95": float(p95.loc[year]),
-                             "sample": "train" if year <= self.cfg_.fit_until else "test"})
+                             "sample": "train" if year in train else "test"})
         return pd.DataFrame(rows)
 
     def _moment_sensitivity(self, x: np.ndarray, executor) -> pd.DataFrame:
@@ -339,7 +343,7 @@ class Calibrator:
             moved = (points[2 * j + 1][j] - points[2 * j][j]) / (0.1 * (p.bounds[1]
                                                                       - p.bounds[0]))
             for series in self._series:
-                years = self._train_years
+                years = self._train_years[series]
                 change = (u_sim.loc[years, series] - d_sim.loc[years, series]).mean()
                 rows.append({"parameter": p.name, "series": series,
                              "change_in_scales": float(change / self.scales_[series]

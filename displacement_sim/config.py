@@ -395,14 +395,20 @@ class LabourMarket(Strict):
     """Assumption. Hiring chance falls by exp(-penalty * gap) per skill level below the sector's
     requirement; 0 to 100."""
     displaced_skill_loss: Annotated[float, Field(ge=0.0, le=2.0, strict=True)] = 0.5
-    """Assumption (bounds 0-1). Skill levels a displaced worker loses for hiring until trained:
-    their skills were specific to the automated tasks. Motivated by the lasting earnings losses
-    of displaced workers (Jacobson, LaLonde & Sullivan 1993); the size is not sourced."""
+    """Assumption (bounds 0-1). Skill levels lost for hiring after an involuntary loss of a
+    long-tenure job: firm- and industry-specific skills. It applies to every worker ever
+    displaced by automation, until trained, and to every worker who lost a job held 36 months or
+    more to a churn separation into unemployment (or to automation) and has not been employed
+    since, until re-employed or trained; not to quits or retirements, nor to losses of shorter
+    jobs. Motivated by the lasting losses of high-tenure workers separating from distressed
+    firms, whatever the cause (Jacobson, LaLonde & Sullivan 1993); the size is not sourced
+    (docs/ODD.md, 7.11)."""
     displaced_wage_penalty: Annotated[float, Field(ge=0.0, le=0.9, strict=True)] = 0.15
-    """Log wage penalty of a displaced worker re-employed without training, relative to the
-    wage of the same skill level: Jacobson, LaLonde & Sullivan (1993) find earnings of
-    high-tenure displaced workers 25% below their expected level five years on, part of it
-    lower wages and part fewer hours; an assumption with bounds 0.05-0.3."""
+    """Log wage penalty of a worker displaced by automation (not of one separated by churn)
+    re-employed without training, relative to the wage of the same skill level: Jacobson,
+    LaLonde & Sullivan (1993) find earnings of high-tenure displaced workers 25% below their
+    expected level five years on, part of it lower wages and part fewer hours; an assumption
+    with bounds 0.05-0.3."""
     skill_upgrade: Annotated[float, Field(ge=0.0, le=2.0, strict=True)] = 0.5
     """Assumption (bounds 0-1). Rise of a sector's skill requirement, in skill levels, per unit
     share of its work automated: new tasks need more skill (Acemoglu & Restrepo 2019)."""

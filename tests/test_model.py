@@ -419,13 +419,13 @@ def test_hiring_subsidy_spending_only_with_a_subsidy() -> None:
 # ------------------------------------------------------------------ scale and figures in people
 
 
-def test_workers_use_at_most_40_bytes_per_agent(tiny: Scenario) -> None:
+def test_workers_use_at_most_41_bytes_per_agent(tiny: Scenario) -> None:
     model = DisplacementModel(tiny, seed=1)
     # Rows: the labour force (300 agents each) plus the inactive and spare rows.
     lf = model.results().query("step == 0")["labour_force"].to_numpy() / model.workers_per_agent
     assert_allclose(lf, 300, atol=3 * np.sqrt(300))  # on its path, up to sampling noise
     assert model.workers.n > 600
-    assert model.workers.nbytes() / model.workers.n <= 40
+    assert model.workers.nbytes() / model.workers.n <= 41
 
 
 @pytest.mark.parametrize("updates", [{}, {"workers_per_agent": 20000.0,

@@ -26,9 +26,10 @@ from displacement_sim.drivers import annual_paths, income_elasticities, observed
 from displacement_sim.errors import ScenarioError
 
 BYTES_PER_AGENT = 128
-"""Peak memory per worker agent while a run is built and stepped: the 40 bytes of state
+"""Peak memory per worker agent while a run is built and stepped: the 41 bytes of state
 (:class:`~displacement_sim.model.workers.Workers`) and the temporary arrays of construction
-and of a month (measured: 96-100 bytes at 1.4 and 4.1 million agents), with a margin."""
+and of a month (measured: 96-100 bytes at 1.4 and 4.1 million agents with 40 bytes of state;
+95-96 with 41, the same as with 40 in the same measurement), with a margin."""
 BYTES_PER_FIRM = 1_000
 """Memory per firm: its columns (88 bytes) and its Mesa agent object (measured: about 430
 bytes in all, from 30,800 to 154,000 firms), with a margin."""

@@ -40,9 +40,9 @@ def demographic_counts(economy: np.ndarray, sex: np.ndarray, age: np.ndarray,
 
 @njit(cache=True)
 def labour_force_pass(economy, sex, age, status, months, firm, subsidy_until, displaced_month,
-                      training_start, trainings, trained, job_loser, u, u_age, ageing, exit_employed,
-                      exit_unemployed, lf_target, pop_target, firm_employment, n_sex, n_age,
-                      move_population):
+                      training_start, trainings, trained, job_loser, tenured_loss, u, u_age,
+                      ageing, exit_employed, exit_unemployed, lf_target, pop_target,
+                      firm_employment, n_sex, n_age, move_population):
     """Ageing, exits, entries and population moves of one month, in two passes over the rows.
 
     First everyone in the population moves one age band up with chance ``ageing[age]``
@@ -53,7 +53,7 @@ def labour_force_pass(economy, sex, age, status, months, firm, subsidy_until, di
     into the age band short (drawn from the rescaled uniform). With ``move_population``, spare
     rows join the working-age population, or inactive people leave it, towards the
     population targets by economy and sex; a row that joins is a new person, with no
-    displacement or training history. One uniform ``u[i]`` per row decides all of it.
+    displacement, job-loss or training history. One uniform ``u[i]`` per row decides all of it.
 
     Returns
     -------
@@ -130,6 +130,7 @@ def labour_force_pass(economy, sex, age, status, months, firm, subsidy_until, di
                 training_start[i] = -1
                 trainings[i] = 0
                 trained[i] = False
+                tenured_loss[i] = False
                 joined[e] += 1
             continue
         if st == OUT_OF_LABOUR_FORCE:

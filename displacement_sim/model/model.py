@@ -557,7 +557,11 @@ class DisplacementModel(mesa.Model):
         P = self.params
         e = w.economy[idx]
         trained = w.trained[idx]
-        loss = np.where((w.displaced_month[idx] >= 0) & ~trained, P.displaced_skill_loss[e], 0.0)
+        # The skill loss of an involuntary job loss (docs/ODD.md, "Matching with skill fit"):
+        # ever displaced by automation, or out of a job of DWS_TENURE_MONTHS or more lost
+        # involuntarily and not employed since; until a programme is completed.
+        scarred = (w.displaced_month[idx] >= 0) | w.tenured_loss[idx]
+        loss = np.where(scarred & ~trained, P.displaced_skill_loss[e], 0.0)
         gain = np.where(trained, P.skill_gain[e], 0.0)
         gap = np.maximum(self.sector_skill_req[e, sector] - w.skill[idx] + loss - gain, 0.0)
         return np.exp(-P.skill_gap_penalty[e] * gap)
@@ -761,11 +765,15 @@ class DisplacementModel(mesa.Model):
         self._record_tenured_losses(tenured)
 
     def _record_tenured_losses(self, idx: np.ndarray) -> None:
-        """Add rows ``idx``, who lost a job of ``DWS_TENURE_MONTHS`` or more this month, to
-        ``tenured_losses``. A row is there at most once: two such losses of one person are at
-        least ``DWS_TENURE_MONTHS`` apart, which is not less than ``DWS_WINDOW_MONTHS``."""
+        """Mark rows ``idx``, who lost a job of ``DWS_TENURE_MONTHS`` or more this month
+        (separated into unemployment or displaced by automation), as tenured losers
+        (``Workers.tenured_loss``, the hiring skill loss until re-employed or trained), and add
+        them to ``tenured_losses``. A row is there at most once: two such losses of one person
+        are at least ``DWS_TENURE_MONTHS`` apart, which is not less than
+        ``DWS_WINDOW_MONTHS``."""
         if idx.size == 0:
             return
+        self.workers.tenured_loss[idx] = True
         idx = idx.astype(np.int32)
         before = self.tenured_losses.get(self._clock)
         self.tenured_losses[self._clock] = idx if before is None else np.concatenate(
@@ -786,8 +794,9 @@ class DisplacementModel(mesa.Model):
         exits, entries, joined, left = kernels.labour_force_pass(
             w.economy, w.sex, w.age, w.status, w.months_in_status, w.firm, w.subsidy_until,
             w.displaced_month, w.training_start, w.trainings, w.trained, w.job_loser,
-            rng.random_all(np.float32), rng.random_all(np.float32), self.ageing, self.exit_employed, self.exit_unemployed,
-            lf_now.ravel(), pop_now.ravel(), f.employment, N_SEX, N_AGE, moves)
+            w.tenured_loss, rng.random_all(np.float32), rng.random_all(np.float32), self.ageing,
+            self.exit_employed, self.exit_unemployed, lf_now.ravel(), pop_now.ravel(),
+            f.employment, N_SEX, N_AGE, moves)
         self.flows["exits"] += exits.sum(1)
         self.flows["exits_employed"] += exits[:, EMPLOYED]
         self.flows["exits_searching"] += exits[:, UNEMPLOYED]
@@ -949,6 +958,7 @@ class DisplacementModel(mesa.Model):
         hired_displaced = w.displaced_month[hired] >= 0
         self.flows["hires_displaced"] += self._per_economy(hired[hired_displaced])
         w.set_status(hired, EMPLOYED)
+        w.tenured_loss[hired] = False  # a new job: its tenure starts again
         w.firm[hired] = firm
         w.sector[hired] = (cell % N_SECTORS).astype(np.uint8)
         he = w.economy[hired]

@@ -43,6 +43,7 @@ class Workers:
     trainings: np.ndarray        # uint8, programmes started
     trained: np.ndarray          # bool, completed a programme
     job_loser: np.ndarray        # bool, unemployed after losing a job (entitled to benefits)
+    tenured_loss: np.ndarray     # bool, lost a job held DWS_TENURE_MONTHS+ (layoff), not employed since
     subsidy_until: np.ndarray    # int16, last month of a hiring subsidy, NEVER if none
     cohort_status: np.ndarray    # uint8 (n, len(COHORT_MONTHS)), status k months after displacement
 
@@ -78,6 +79,7 @@ class Workers:
             trainings=np.zeros(n, np.uint8),
             trained=np.zeros(n, bool),
             job_loser=np.zeros(n, bool),
+            tenured_loss=np.zeros(n, bool),
             subsidy_until=np.full(n, NEVER, np.int16),
             cohort_status=np.zeros((n, len(COHORT_MONTHS)), np.uint8),
         )

@@ -19,7 +19,8 @@ time limit and a memory limit. Outcomes:
 - ``error``: exit 2 with one line on stderr and nothing written in the output folder;
 - ``traceback``: an exception escaped, or stderr holds a traceback;
 - ``hang``: the time limit passed with no sign of progress: neither in the model's monthly
-  steps nor with any run stored (blocked on a file, a lock, a socket; a loop that never ends);
+  steps nor with any run stored anywhere in the output folder (blocked on a file, a lock, a
+  socket; a loop that never ends); the record names where the time ran out;
 - ``slow``: the time limit passed while a valid study was computing: the model stepping, or
   runs already stored (e.g. ``workers_per_agent = 7`` makes millions of agents, or
   ``replicates = 1991`` thousands of runs); not a defect, counted apart;
@@ -318,12 +319,14 @@ def _alarm(signum: int, frame: object) -> None:
     # Where the time ran out is read here, from the interrupted frame: an exception raised
     # inside a compiled kernel can come back wrapped in another (SystemError) and be handled
     # as a failed run, so the classification cannot wait for it.
-    stepping = False
+    stepping, where = False, []
     f = frame
     while f is not None:
         stepping = stepping or f.f_code.co_filename.startswith(MODEL)
+        where.append(f"{Path(f.f_code.co_filename).name}:{f.f_lineno} {f.f_code.co_name}")
         f = f.f_back
     _TIMED_OUT.setdefault("stepping", stepping)
+    _TIMED_OUT.setdefault("where", " < ".join(where[:4]))
     signal.setitimer(signal.ITIMER_REAL, 1.0)  # again, if the code under test swallowed it
     raise CaseTimeout("fuzz case time limit")
 
@@ -369,8 +372,9 @@ def run_built(build, timeout: float, case: int | None = None) -> dict:
         if _TIMED_OUT:
             # A valid run that is still computing (in the model's steps, or with runs already
             # stored) is slow, not hung; anything else that runs out of time is a hang.
-            progress = (out / "parts").is_dir() and any((out / "parts").iterdir())
+            progress = out.is_dir() and any(out.rglob("*.parquet"))
             outcome = "slow" if _TIMED_OUT["stepping"] or progress else "hang"
+            text += f"time limit at {_TIMED_OUT['where']}\n"
         elif outcome is None:
             if "Traceback (most recent call last)" in text:
                 outcome = "traceback"

@@ -30,6 +30,7 @@ from displacement_sim.analysis.calibration import (
     uncertainty_from_history,
 )
 from displacement_sim.constants import ECONOMIES, SECTORS
+from displacement_sim.data import load_displaced_survey
 from displacement_sim.errors import CalibrationError, RunError, ScenarioError
 from displacement_sim.files import atomic_write_text, lock_scope
 from displacement_sim.model.inputs import check_inputs
@@ -43,7 +44,12 @@ from displacement_sim.scenarios import (
 )
 from displacement_sim.seeding import tool_seed
 from displacement_sim.studies import CalibrationFile, load_calibration_file
-from displacement_sim.targets import DISPLACED_SURVEY, PARTICIPATION_SEXES, observed_targets
+from displacement_sim.targets import (
+    DISPLACED_SURVEY,
+    PARTICIPATION_SEXES,
+    TARGET_SERIES,
+    observed_targets,
+)
 from displacement_sim.workflows.execute import execute
 from displacement_sim.workflows.executors import ExecutorLike, executor_for
 from displacement_sim.workflows.runs import make_specs
@@ -178,12 +184,20 @@ class Calibrator:
             self._base = with_updates(self._base, dict(self.updates), "--set")
         self._check_parameters()
         check_inputs([self._base], self._source)  # data and start year: before writing
-        self._series = list(dict.fromkeys(t.series for t in cfg.target))
+        # A survey target applies where the survey has the economy (the DWS: the US only).
+        surveyed = set(load_displaced_survey()["economy_iso3"])
+        self._targets = [t for t in cfg.target if self.economy in surveyed
+                         or TARGET_SERIES[t.series].group != "displaced_survey"]
+        if not self._targets:
+            raise CalibrationError(f"{self._source}: key 'target': no target series applies "
+                                   f"to {self.economy} (the survey targets are for "
+                                   f"{', '.join(sorted(surveyed))} only)")
+        self._series = list(dict.fromkeys(t.series for t in self._targets))
         self._obs = (observed(self.economy, cfg.start_year, cfg.end_year, self._series)
                      if self.observations is None else self.observations)
         self._train_years = {s: target_years(s, self._obs, cfg.fit_until)
                              for s in self._series}
-        self.scales_ = target_scales(cfg.target, self._obs, self._train_years)
+        self.scales_ = target_scales(self._targets, self._obs, self._train_years)
         root = Path(self.out) if self.out else output_dir() / "calibration" / cfg.name
         self._store = ResultsStore(root / self.economy)
         self._store.claim()
@@ -225,7 +239,7 @@ class Calibrator:
         """Losses of candidates (rows); runs not yet stored execute in parallel; a candidate
         with a failed run has an infinite loss."""
         return np.array([np.inf if m is None else loss_of(
-            m, self._obs, self.cfg_.target, self._train_years, self.scales_)
+            m, self._obs, self._targets, self._train_years, self.scales_)
             for m in self._means(population, executor, seed)])
 
     def _read(self, run_id: str) -> pd.DataFrame:
@@ -306,7 +320,7 @@ class Calibrator:
         if any(s.run_id in self._store.failed() for s in specs):
             raise self._failed_runs("the runs at the best parameters failed")
         per_run = [simulated(self._read(s.run_id), self.cfg_.start_year) for s in specs]
-        self.loss_se_ = loss_standard_error(per_run, self._obs, self.cfg_.target,
+        self.loss_se_ = loss_standard_error(per_run, self._obs, self._targets,
                                             self._train_years, self.scales_)
         sims = pd.concat([d.assign(replicate=s.replicate)
                           for d, s in zip(per_run, specs, strict=True)])

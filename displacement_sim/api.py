@@ -337,7 +337,8 @@ def calibrate(config: Any, economies: Sequence[str] | None = None,
               train_until: int | None = None, out: str | Path | None = None,
               executor: ExecutorLike = None, *, progress: bool = True,
               update_shipped: bool = False, seed: int | None = None,
-              updates: Mapping[str, Any] | None = None) -> dict[str, Calibrator]:
+              updates: Mapping[str, Any] | None = None, docs: str | Path | None = None,
+              command: str | None = None) -> dict[str, Calibrator]:
     """Calibrate economies (:func:`displacement_sim.workflows.calibration.calibrate`).
 
     Parameters
@@ -362,6 +363,10 @@ def calibrate(config: Any, economies: Sequence[str] | None = None,
         Replace the file's master seed.
     updates : mapping, optional
         Dotted config paths and values (``--set``) applied to every economy's base scenario.
+    docs : str or Path, optional
+        Also write the calibration page there (e.g. ``docs/calibration.md``), figures beside it.
+    command : str, optional
+        The command line, quoted in the page.
 
     Returns
     -------
@@ -370,7 +375,7 @@ def calibrate(config: Any, economies: Sequence[str] | None = None,
     """
     return _calibrate(config, economies, train_until, out=out, executor=executor,
                       progress=progress, update_shipped=update_shipped, seed=seed,
-                      updates=updates)
+                      updates=updates, docs=docs, command=command)
 
 
 def validate(config: Any, origins: Sequence[int], economies: Sequence[str] | None = None,

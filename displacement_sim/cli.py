@@ -172,6 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--update-shipped", action="store_true",
                      help="also write the fits over the shipped calibration/calibrated/<ISO3>.toml "
                           "that the baseline uses (default: only <out>/.../params/)")
+    cal.add_argument("--docs", type=Path,
+                     help="also write the calibration page here (e.g. docs/calibration.md), "
+                          "figures beside it")
     _add_set_option(cal, "the base scenario (the free parameters apply on top)")
     _add_executor_options(cal, force=False)  # candidate runs are keyed by what they are
 
@@ -300,7 +303,8 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
             fitted = api.calibrate(args.file, args.economies, args.train_until, out=args.out,
                                    executor=ex, progress=not args.quiet,
                                    update_shipped=args.update_shipped, seed=args.seed,
-                                   updates=_updates(args))
+                                   updates=_updates(args), docs=args.docs,
+                                   command=_command_line())
     except RunError as exc:  # runs failed (not the input): exit 1, as a failed run does
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -314,12 +318,16 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _command_line() -> str:
+    """The command as the user typed it (program name normalised), quoted in pages."""
+    return " ".join(["displacement-sim", *sys.argv[1:]])
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from displacement_sim import api
     from displacement_sim.errors import RunError
 
-    command = "displacement-sim validate " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 \
-        else None
+    command = _command_line()
     try:
         with _executor(args) as ex:
             result = api.validate(args.file, args.origins, args.economies, out=args.out,

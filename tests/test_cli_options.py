@@ -202,6 +202,7 @@ PASS_THROUGH: list[tuple[str, list[str], tuple[str, ...], Any]] = [
     ("calibrate", [], ("update_shipped",), False),
     ("calibrate", ["--update-shipped"], ("update_shipped",), True),
     ("calibrate", SETS, ("updates",), SET_VALUES),
+    ("calibrate", ["--docs", "d.md"], ("docs",), Path("d.md")),
     # compare
     ("compare", [], ("file",), COMPARE),
     ("compare", ["--out", "o"], ("out",), Path("o")),

@@ -1,24 +1,34 @@
-"""docs/calibration.md: in-sample fit, parameters with uncertainty, out-of-sample scores."""
+"""docs/calibration.md: the estimator, its convergence, the fitted parameters with their
+identification, the in-sample fit and the US displaced-worker survey, from the tables that
+``displacement-sim calibrate`` writes (``<out>/full/tables``).
+
+Figures are built with the object API (``matplotlib.figure.Figure``) and written atomically.
+"""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
-import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from displacement_sim.constants import ECONOMIES, ECONOMY_NAMES
 from displacement_sim.files import atomic_write_bytes, atomic_write_text
 from displacement_sim.reporting.plots import png_bytes
+from displacement_sim.studies import CalibrationFile
+from displacement_sim.targets import TARGET_SERIES
 
-SERIES_LABELS = {"share_agriculture": "Agriculture, % of employment",
-                 "share_industry": "Industry, % of employment",
-                 "share_services": "Services, % of employment",
-                 "unemployment_rate": "Unemployment rate, %"}
+__all__ = ["plot_convergence", "plot_fit", "write_calibration_report"]
+
+GROUPS: tuple[str, ...] = ("unemployment", "sector_shares", "participation",
+                           "displaced_survey")
+"""The target groups the fit table reports, in order."""
 
 
-def plot_fit(fit: pd.DataFrame, series: str, ax: Axes | None = None) -> Axes:
+def plot_fit(fit: pd.DataFrame, series: str, ax: Axes) -> Axes:
     """Observed against simulated (mean, 5-95% band across replicates) for one series.
 
     Parameters
@@ -27,114 +37,268 @@ def plot_fit(fit: pd.DataFrame, series: str, ax: Axes | None = None) -> Axes:
         A ``<ISO3>_fit.csv`` table: ``series``, ``year``, ``observed``, ``simulated``,
         ``sim_p05``, ``sim_p95`` and ``sample`` (held-out years are shaded).
     series : str
-        The target series (a key of ``SERIES_LABELS``).
-    ax : matplotlib.axes.Axes, optional
-        The axes to draw on (default: those of a new figure).
+        The target series.
+    ax : matplotlib.axes.Axes
+        The axes to draw on.
 
     Returns
     -------
     matplotlib.axes.Axes
         The axes drawn on.
     """
-    ax = ax if ax is not None else plt.figure().add_subplot()
     d = fit[fit["series"] == series].sort_values("year")
-    ax.plot(d["year"], d["observed"], "k.-", lw=1, ms=3, label="observed (ILOEST / WDI)")
-    ax.plot(d["year"], d["simulated"], color="C0", lw=1.5, label="model, mean")
+    style = "ko" if len(d) == 1 else "k.-"
+    ax.plot(d["year"], d["observed"], style, lw=1, ms=3, label="observed")
+    ax.plot(d["year"], d["simulated"], "o" if len(d) == 1 else "-", color="C0", lw=1.5,
+            ms=4, label="model, mean")
     ax.fill_between(d["year"], d["sim_p05"], d["sim_p95"], color="C0", alpha=0.2, lw=0)
     test = d[d["sample"] == "test"]
     if not test.empty:
         ax.axvspan(test["year"].min() - 0.5, test["year"].max() + 0.5, color="grey",
                    alpha=0.12, lw=0, label="held out")
-    ax.set_title(SERIES_LABELS[series], fontsize=8)
-    ax.tick_params(labelsize=7)
+    label = TARGET_SERIES[series].label if series in TARGET_SERIES else series
+    ax.set_title(label if len(label) <= 48 else label[:45] + "...", fontsize=7)
+    ax.tick_params(labelsize=6)
     return ax
 
 
-def _figure(fit: pd.DataFrame, iso: str, title: str) -> bytes:
-    fig, axes = plt.subplots(1, 4, figsize=(12, 2.6))
-    for ax, series in zip(axes, SERIES_LABELS, strict=True):
-        plot_fit(fit, series, ax=ax)
+def _fit_figure(fit: pd.DataFrame, iso: str) -> bytes:
+    series = [s for s in TARGET_SERIES if s in set(fit["series"])]
+    cols = 5
+    rows = math.ceil(len(series) / cols)
+    fig = Figure(figsize=(13, 2.1 * rows))
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for ax, s in zip(axes, series, strict=False):
+        plot_fit(fit, s, ax)
+    for ax in axes[len(series):]:
+        ax.set_visible(False)
     axes[0].legend(fontsize=6)
-    fig.suptitle(f"{ECONOMY_NAMES[iso]}: {title}", fontsize=9)
+    fig.suptitle(f"{ECONOMY_NAMES[iso]}: in-sample fit at the best parameters", fontsize=9)
     fig.tight_layout()
-    return png_bytes(fig, dpi=90)
+    return png_bytes(fig, dpi=80)
 
 
-def _md_table(df: pd.DataFrame) -> str:
-    cols = list(df.columns)
-    out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for row in df.itertuples(index=False):
-        out.append("| " + " | ".join(f"{v:.3g}" if isinstance(v, float) else str(v)
-                                     for v in row) + " |")
-    return "\n".join(out)
-
-
-def write_calibration_report(full: str | Path, held_out: str | Path | None,
-                             docs: str | Path = "docs") -> Path:
-    """Write ``docs/calibration.md`` and its figures from calibration table folders.
+def plot_convergence(histories: dict[str, pd.DataFrame]) -> Figure:
+    """Best loss so far against evaluations, one line per economy and search (seed), each
+    relative to the economy's final best (1 = the final best).
 
     Parameters
     ----------
-    full : path
-        The ``tables`` folder of the fit on the full window.
-    held_out : path or None
-        The ``tables`` folder of a ``--train-until`` fit.
-    docs : path
-        The docs folder.
+    histories : dict of str to pandas.DataFrame
+        Each economy's ``<ISO3>_history.csv`` (``evaluation``, ``best_so_far``,
+        ``optimiser_seed``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
-    full, docs = Path(full), Path(docs)
-    held = Path(held_out) if held_out else None
-    fig_dir = docs / "calibration"
+    fig = Figure(figsize=(7, 3.2))
+    ax = fig.subplots()
+    for i, (iso, h) in enumerate(histories.items()):
+        final = float(h["loss"].min())
+        for k, (_, g) in enumerate(h.groupby("optimiser_seed", sort=False)):
+            ax.plot(g["evaluation"], g["best_so_far"] / final, color=f"C{i % 10}", lw=1,
+                    ls="-" if k == 0 else "--", label=iso if k == 0 else None)
+    ax.set_yscale("log")
+    ax.set_xlabel("candidates evaluated", fontsize=8)
+    ax.set_ylabel("best loss so far / final best", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.legend(fontsize=6, ncol=4)
+    fig.tight_layout()
+    return fig
+
+
+def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header),
+            *["| " + " | ".join(r) + " |" for r in rows]]
+
+
+def _g(x: float, digits: int = 3) -> str:
+    return "n/a" if x is None or (isinstance(x, float) and not np.isfinite(x)) else \
+        f"{x:.{digits}g}"
+
+
+def _pinned_by(sens: pd.DataFrame, parameter: str) -> str:
+    d = sens[sens["parameter"] == parameter].dropna(subset=["change_in_scales"])
+    if d.empty:
+        return "n/a"
+    d = d.reindex(d["change_in_scales"].abs().sort_values(ascending=False).index).head(2)
+    return ", ".join(f"{r.series} ({r.change_in_scales:+.2g})" for r in d.itertuples())
+
+
+def write_calibration_report(tables: str | Path, page: str | Path,
+                             cfg: CalibrationFile | None = None,
+                             command: str | None = None,
+                             seconds: float | None = None) -> Path:
+    """Write the calibration page and its figures (in ``<page stem>/`` beside it).
+
+    Parameters
+    ----------
+    tables : path
+        The ``tables`` folder of ``displacement-sim calibrate`` (``<ISO3>_fit.csv``,
+        ``_uncertainty.csv``, ``_history.csv``, ``_moment_sensitivity.csv``,
+        ``_scales.csv``, ``_summary.csv``).
+    page : path
+        The page to write, e.g. ``docs/calibration.md``.
+    cfg : CalibrationFile, optional
+        The calibration file, for the method's settings.
+    command : str, optional
+        The command that made the tables, quoted.
+    seconds : float, optional
+        How long it took, quoted.
+
+    Returns
+    -------
+    pathlib.Path
+        The page.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``tables`` holds no fit.
+    """
+    tables, page = Path(tables), Path(page)
+    fig_dir = page.parent / page.stem
+    isos = [iso for iso in ECONOMIES if (tables / f"{iso}_fit.csv").is_file()]
+    if not isos:
+        raise FileNotFoundError(f"{tables}: no calibration tables")
+    fits = {iso: pd.read_csv(tables / f"{iso}_fit.csv") for iso in isos}
+    unc = {iso: pd.read_csv(tables / f"{iso}_uncertainty.csv") for iso in isos}
+    hist = {iso: pd.read_csv(tables / f"{iso}_history.csv") for iso in isos}
+    sens = {iso: pd.read_csv(tables / f"{iso}_moment_sensitivity.csv") for iso in isos
+            if (tables / f"{iso}_moment_sensitivity.csv").is_file()}
+    summ = {iso: pd.read_csv(tables / f"{iso}_summary.csv").iloc[0] for iso in isos
+            if (tables / f"{iso}_summary.csv").is_file()}
     lines = ["# Calibration", "",
-             "Generated by `displacement_sim.reporting.calibration_report.write_calibration_report` from "
-             "the tables of `displacement-sim calibrate calibration/calibration.toml` (full "
-             "window) and of the same command with `--train-until 2015` (held-out window). "
-             "Method, weights and parameters are described in the calibration file and in "
-             "docs/ODD.md (\"Calibration\").", ""]
-    params, scores = [], []
-    for iso in ECONOMIES:
-        f = full / f"{iso}_fit.csv"
-        if not f.is_file():
-            continue
-        fit = pd.read_csv(f)
-        unc = pd.read_csv(full / f"{iso}_uncertainty.csv")
-        unc.insert(0, "economy", iso)
-        params.append(unc)
-        atomic_write_bytes(fig_dir / f"{iso}_fit.png", _figure(fit, iso, "in-sample fit"))
-        if held is not None and (held / f"{iso}_fit.csv").is_file():
-            hfit = pd.read_csv(held / f"{iso}_fit.csv")
-            atomic_write_bytes(fig_dir / f"{iso}_held_out.png",
-                               _figure(hfit, iso, "fitted to 2015, held out after"))
-            scores.append(pd.read_csv(held / f"{iso}_out_of_sample.csv"))
-    if not params:
-        raise FileNotFoundError(f"{full}: no calibration tables")
-    p = pd.concat(params, ignore_index=True)
-    lines += ["## Fitted parameters", "",
-              "Best values; the near-optimal range is the range of the best 10% of the "
-              "candidates evaluated. A parameter is *identified* when that range spans at most "
-              "half its bounds; unidentified parameters are not used by the baseline (their "
-              "documented defaults apply).", "",
-              _md_table(p[["economy", "parameter", "best", "near_optimal_low",
-                           "near_optimal_high", "identified"]]), ""]
-    if scores:
-        s = pd.concat(scores, ignore_index=True)
-        beats_p = int(s["beats_persistence"].sum())
-        beats_t = int(s["beats_trend"].sum())
-        lines += ["## Out of sample", "",
-                  f"Fitted on 2005-2015, scored on {s['test_years'].iloc[0]}. Mean absolute "
-                  "error in percentage points of the model, of persistence (the last observed "
-                  "value) and of each series' linear trend over the training years. The model "
-                  f"beats persistence in {beats_p} of {len(s)} series and the trend in "
-                  f"{beats_t} of {len(s)}.", "",
-                  _md_table(s[["economy", "series", "mae_model_pp", "mae_persistence_pp",
-                               "mae_trend_pp", "beats_persistence", "beats_trend"]]), ""]
+             "Generated by `displacement-sim calibrate ... --docs` "
+             "(`displacement_sim.reporting.calibration_report`) from the fit tables; do not "
+             "edit by hand. The replay of history with the documented defaults is in "
+             "[replay.md](replay.md); the out-of-sample scores in "
+             "[validation.md](validation.md).", ""]
+    if command:
+        lines += ["```sh", command, "```", ""]
+    lines += _method(cfg, hist, summ, seconds)
+    atomic_write_bytes(fig_dir / "convergence.png", png_bytes(plot_convergence(hist), dpi=90))
+    lines += ["![Convergence](" + f"{page.stem}/convergence.png)", ""]
+    lines += _parameters(unc, sens)
+    lines += _fit_quality(fits, summ)
+    lines += _survey(fits)
     lines += ["## Fit by economy", ""]
-    for iso in p["economy"].unique():
-        lines.append(f"### {ECONOMY_NAMES[iso]}")
-        lines.append(f"![{iso} in-sample](calibration/{iso}_fit.png)")
-        if (fig_dir / f"{iso}_held_out.png").is_file():
-            lines.append(f"![{iso} held out](calibration/{iso}_held_out.png)")
-        lines.append("")
-    path = docs / "calibration.md"
-    atomic_write_text(path, "\n".join(lines))
-    return path
+    for iso in isos:
+        atomic_write_bytes(fig_dir / f"{iso}_fit.png", _fit_figure(fits[iso], iso))
+        lines += [f"### {ECONOMY_NAMES[iso]}", "",
+                  f"![{iso} in-sample fit]({page.stem}/{iso}_fit.png)", ""]
+    atomic_write_text(page, "\n".join(lines))
+    return page
+
+
+def _method(cfg: CalibrationFile | None, hist: dict[str, pd.DataFrame],
+            summ: dict[str, pd.Series], seconds: float | None) -> list[str]:
+    out = ["## Method", ""]
+    if cfg is not None:
+        n_par = len(cfg.parameter)
+        out += [
+            f"Simulated method of moments, one economy at a time, fitted on "
+            f"{cfg.start_year}-{cfg.fit_until}. Each candidate runs {cfg.replicates} "
+            "replicates whose seeds every candidate shares (common random numbers), and the "
+            "loss is that of their mean: the mean over target series of the mean squared "
+            "error over the fitting years, each error divided by the series' scale. The scale "
+            "comes from the data, not from a hand-set tolerance: the standard deviation of the "
+            "series' year-to-year changes over the fitting years divided by sqrt(2), at least "
+            "0.1 point (`analysis.calibration.data_scale`; a survey share, with one "
+            "observation, has 1.5 points, a named assumption). So a series that moves little "
+            "and smoothly is fitted closely and a noisy one loosely.", "",
+            f"Search: scipy's `differential_evolution` over {n_par} parameters, "
+            f"{cfg.popsize * n_par} candidates a generation (Latin hypercube start) and at most "
+            f"{cfg.maxiter} generations after the first; each generation's runs execute in "
+            "parallel and are stored, so a repeated command reads them back.", ""]
+    if summ:
+        se = [float(s["loss_se"]) / float(s["loss"]) for s in summ.values()
+              if np.isfinite(s["loss_se"]) and s["loss"] > 0]
+        if se:
+            out += [f"The noise of the loss (jackknife over replicates at the optimum) is "
+                    f"{100 * np.median(se):.1f}% of the loss in the median economy "
+                    f"(largest {100 * max(se):.1f}%): differences between candidates smaller "
+                    "than that cannot be told apart.", ""]
+    gains = []
+    for iso, h in hist.items():
+        first = h[h["optimiser_seed"] == h["optimiser_seed"].iloc[0]]
+        last_gen = first["generation"].max()
+        before = first.loc[first["generation"] < last_gen, "best_so_far"].min()
+        after = first["best_so_far"].min()
+        gains.append((iso, (before - after) / after if after > 0 else 0.0))
+    if gains:
+        improving = [iso for iso, g in gains if g > 0.01]
+        out += [f"Convergence: the figure shows the best loss against the candidates "
+                f"evaluated. In the last generation the best loss still fell by more than 1% "
+                f"in {len(improving)} of {len(gains)} economies"
+                + (f" ({', '.join(improving)}): their search had not converged and a larger "
+                   "budget may move their parameters" if improving else
+                   ": the search had levelled off") + ".", ""]
+        seeds = {iso: h["optimiser_seed"].nunique() for iso, h in hist.items()}
+        if any(n > 1 for n in seeds.values()):
+            out += ["Dashed lines are independent re-fits from other optimiser seeds; the "
+                    "spread of their optima is in the parameter table (`refit_sd`).", ""]
+        else:
+            out += ["No re-fit from another seed was run for these tables (`refits = 0`), so "
+                    "the agreement of independent restarts is not shown here.", ""]
+    if seconds is not None:
+        out += [f"Time: {seconds / 60:.0f} min for {len(hist)} economies.", ""]
+    return out
+
+
+def _parameters(unc: dict[str, pd.DataFrame], sens: dict[str, pd.DataFrame]) -> list[str]:
+    rows = []
+    for iso, u in unc.items():
+        for r in u.itertuples():
+            rows.append([iso, r.parameter, _g(r.best), f"{_g(r.near_optimal_low)}-"
+                         f"{_g(r.near_optimal_high)}", f"{100 * r.near_optimal_span:.0f}%",
+                         "yes" if r.identified else "**no**",
+                         _pinned_by(sens[iso], r.parameter) if iso in sens else "n/a"])
+    n_id = sum(r[5] == "yes" for r in rows)
+    return ["## Fitted parameters and their identification", "",
+            f"{n_id} of {len(rows)} economy-parameter pairs are identified. The near-optimal "
+            "range is the range of the best 10% of the candidates evaluated; a parameter is "
+            "*identified* when it spans at most half its bounds. Unidentified parameters are "
+            "written as comments in the shipped files, so the baseline keeps their documented "
+            "defaults. *Pinned down by*: the two target series that move most, in units of "
+            "their scale, when the parameter moves by a tenth of its bounds at the optimum "
+            "(common random numbers).", "",
+            *_md_table(["Economy", "Parameter", "Best", "Near-optimal", "Span", "Identified",
+                        "Pinned down by"], rows), ""]
+
+
+def _fit_quality(fits: dict[str, pd.DataFrame], summ: dict[str, pd.Series]) -> list[str]:
+    rows = []
+    for iso, f in fits.items():
+        train = f[f["sample"] == "train"].copy()
+        train["group"] = train["series"].map(lambda s: TARGET_SERIES[s].group)
+        train["ae"] = (train["simulated"] - train["observed"]).abs()
+        mae = train.groupby("group")["ae"].mean()
+        s = summ.get(iso)
+        rows.append([iso, *[_g(mae.get(g, np.nan), 2) for g in GROUPS[:3]],
+                     _g(float(s["loss"])) if s is not None else "n/a",
+                     _g(float(s["loss_se"])) if s is not None else "n/a"])
+    return ["## In-sample fit", "",
+            "Mean absolute error over the fitting years, percentage points (sector shares: mean "
+            "over the 14 ISIC groups), and the loss with its standard error.", "",
+            *_md_table(["Economy", "Unemployment", "Sector shares", "Participation", "Loss",
+                        "Loss SE"], rows), ""]
+
+
+def _survey(fits: dict[str, pd.DataFrame]) -> list[str]:
+    out = []
+    for iso, f in fits.items():
+        d = f[f["series"].map(lambda s: TARGET_SERIES[s].group) == "displaced_survey"]
+        if d.empty:
+            continue
+        rows = [[TARGET_SERIES[r.series].label, f"{r.observed:.1f}", f"{r.simulated:.1f}",
+                 f"{r.simulated - r.observed:+.1f}"] for r in d.itertuples()]
+        within = bool(((d["simulated"] - d["observed"]).abs() <= 3.0).all())
+        out += [f"## {ECONOMY_NAMES[iso]}: displaced workers (BLS survey, January 2024)", "",
+                "Workers who lost a job held 3 years or more in 2021-2023, by status in "
+                "January 2024: the survey (BLS 2024, USDL-24-1758) against the fitted model's "
+                f"`dws_*_share` in that month. All three are {'within' if within else 'not all within'} "
+                "3 points.", "",
+                *_md_table(["Status", "Survey, %", "Model, %", "Model - survey"], rows), ""]
+    return out

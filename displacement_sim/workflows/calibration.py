@@ -8,6 +8,7 @@ repeated fit is read back, not recomputed) and scipy's ``differential_evolution`
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from displacement_sim.data import load_displaced_survey
 from displacement_sim.errors import CalibrationError, RunError, ScenarioError
 from displacement_sim.files import atomic_write_text, lock_scope
 from displacement_sim.model.inputs import check_inputs
+from displacement_sim.reporting.calibration_report import write_calibration_report
 from displacement_sim.resources import calibrated_dir, output_dir
 from displacement_sim.scenarios import (
     format_validation_error,
@@ -392,7 +394,8 @@ def calibrate(config: str | Path | CalibrationFile, economies: Sequence[str] | N
               train_until: int | None = None, out: str | Path | None = None,
               executor: ExecutorLike = None, progress: bool = True,
               update_shipped: bool = False, *, seed: int | None = None,
-              updates: Mapping[str, Any] | None = None) -> dict[str, Calibrator]:
+              updates: Mapping[str, Any] | None = None, docs: str | Path | None = None,
+              command: str | None = None) -> dict[str, Calibrator]:
     """Calibrate several economies; write their tables, and their parameters as TOML.
 
     The fitted parameters go to the output folder (``<out>/<full|train_until_YEAR>/params/
@@ -422,12 +425,19 @@ def calibrate(config: str | Path | CalibrationFile, economies: Sequence[str] | N
     updates : mapping, optional
         Dotted config paths and values (``--set``) applied to the base scenario of every
         economy, validated like a scenario file.
+    docs : path, optional
+        Also write the calibration page there (e.g. ``docs/calibration.md``), its figures
+        beside it (:func:`displacement_sim.reporting.calibration_report.
+        write_calibration_report`).
+    command : str, optional
+        The command line, quoted in the page.
 
     Returns
     -------
     dict
         The fitted ``Calibrator`` of each economy.
     """
+    started = time.perf_counter()
     if not isinstance(config, CalibrationFile):
         cfg, path = load_calibration_file(config)
         cfg = cfg.model_copy(update={"base": str(resolve_path(cfg.base, path.parent))})
@@ -464,6 +474,10 @@ def calibrate(config: str | Path | CalibrationFile, economies: Sequence[str] | N
                           cal.near_optimal_.to_csv(index=False))
         atomic_write_text(tables / f"{iso}_moment_sensitivity.csv",
                           cal.moment_sensitivity_.to_csv(index=False))
+        atomic_write_text(tables / f"{iso}_summary.csv", pd.DataFrame([{
+            "economy": iso, "loss": cal.loss_, "loss_se": cal.loss_se_,
+            "evaluations": len(cal.history_), "replicates": cfg.replicates}]).to_csv(
+                index=False))
         atomic_write_text(tables / f"{iso}_scales.csv", pd.DataFrame(
             {"series": list(cal.scales_), "scale_pp": list(cal.scales_.values())}).to_csv(
                 index=False))
@@ -473,4 +487,7 @@ def calibrate(config: str | Path | CalibrationFile, economies: Sequence[str] | N
         atomic_write_text(root / suffix / "params" / f"{iso}.toml", cal.to_toml())
         if update_shipped:
             atomic_write_text(calibrated_dir() / f"{iso}.toml", cal.to_toml())
+    if docs is not None:
+        write_calibration_report(root / suffix / "tables", docs, cfg, command,
+                                 time.perf_counter() - started)
     return fitted

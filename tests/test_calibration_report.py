@@ -35,3 +35,10 @@ def test_calibrate_writes_the_page_with_its_sections_and_figures(tmp_path):
     fit = fitted["USA"].fit_
     dws = fit[fit["series"] == "dws_olf"]
     assert dws["year"].tolist() == [2024] and dws["observed"].iloc[0] == 18.2
+    # Scales: the data's, widened by the simulated moment's noise across the 2 replicates.
+    scales = pd.read_csv(tmp_path / "out" / "full" / "tables" / "USA_scales.csv")
+    assert (scales["simulation_sd_pp"] > 0).all()
+    expected = (scales["data_scale_pp"] ** 2 + scales["simulation_sd_pp"] ** 2 / 2) ** 0.5
+    assert (scales["scale_pp"] - expected).abs().max() < 1e-9
+    assert fitted["USA"].scales_ == dict(zip(scales["series"], scales["scale_pp"],
+                                             strict=True))

@@ -206,8 +206,11 @@ def _method(cfg: CalibrationFile | None, hist: dict[str, pd.DataFrame],
             "comes from the data, not from a hand-set tolerance: the standard deviation of the "
             "series' year-to-year changes over the fitting years divided by sqrt(2), at least "
             "0.1 point (`analysis.calibration.data_scale`; a survey share, with one "
-            "observation, has 1.5 points, a named assumption). So a series that moves little "
-            "and smoothly is fitted closely and a noisy one loosely.", "",
+            "observation, has 1.5 points, a named assumption), widened by the simulated "
+            "moment's own noise: the squared scale is that plus the variance across "
+            "replicates at the centre of the bounds divided by the replicates averaged. So a "
+            "series that moves little and smoothly is fitted closely, and one that the runs "
+            "cannot resolve at this scale of agents is not chased (`<ISO3>_scales.csv`).", "",
             f"Search: scipy's `differential_evolution` over {n_par} parameters, "
             f"{cfg.popsize * n_par} candidates a generation (Latin hypercube start) and at most "
             f"{cfg.maxiter} generations after the first; each generation's runs execute in "

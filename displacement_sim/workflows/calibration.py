@@ -131,7 +131,10 @@ class Calibrator:
     loss_ : the best loss.
     history_ : DataFrame of every candidate evaluated (parameters, loss, generation, the
         optimiser's seed and the evaluation count of its search: the convergence record).
-    scales_ : dict of each target's scale in the loss (stated, or from the data).
+    scales_ : dict of each target's scale in the loss (stated, or from the data's variability
+        and the simulation's own noise).
+    noise_ : DataFrame per target: the data-based scale, the standard deviation of the
+        simulated moment across replicates, and the scale used.
     loss_se_ : the jackknife standard error of the best loss over replicates: the noise of the
         loss, against which differences between candidates are read.
     near_optimal_ : DataFrame of up to ``parameter_sets`` distinct near-optimal parameter
@@ -293,6 +296,7 @@ class Calibrator:
         history: list[dict] = []
         try:
             with executor_for(self.executor) as ex:
+                self._add_simulation_noise(ex)
                 for s in seeds:
                     x, loss, h = self._optimise(s, ex, bar)
                     if not np.isfinite(loss):  # no candidate ran: nothing to fit
@@ -311,6 +315,37 @@ class Calibrator:
             bar.close()
         self.out_of_sample_ = score_out_of_sample(self.fit_, cfg) if cfg.train_until else None
         return self
+
+    def _add_simulation_noise(self, executor) -> None:
+        """Widen each data-based scale by the simulated moment's own noise.
+
+        The error of a moment is the data's irregular part minus the simulation's: with ``R``
+        replicates averaged, its variance is ``data_scale**2 + var_sim / R``, where ``var_sim``
+        is the variance across replicates at the centre of the bounds (mean over the fitting
+        years). A share that a few hundred worker agents cannot resolve is then weighted for
+        what the runs can tell, not for the data's smoothness alone. Stated scales stay.
+        """
+        cfg = self.cfg_
+        centre = np.array([(p.bounds[0] + p.bounds[1]) / 2 for p in cfg.parameter])
+        specs = self._specs(centre, cfg.seed)
+        execute(specs, self._store, executor, progress=False)
+        failed = self._store.failed()
+        sims = [simulated(self._read(s.run_id), cfg.start_year) for s in specs
+                if s.run_id not in failed]
+        rows = []
+        for t in self._targets:
+            data = self.scales_[t.series]
+            years = self._train_years[t.series]
+            sd = float("nan")
+            if len(sims) >= 2 and years:
+                values = np.array([d.loc[years, t.series].to_numpy(float) for d in sims])
+                sd = float(np.sqrt(np.nanmean(np.var(values, axis=0, ddof=1))))
+            if t.scale is None and np.isfinite(sd):
+                self.scales_[t.series] = float(np.sqrt(data ** 2 + sd ** 2 / len(sims)))
+            rows.append({"series": t.series, "data_scale_pp": data, "simulation_sd_pp": sd,
+                         "scale_pp": self.scales_[t.series],
+                         "stated": t.scale is not None})
+        self.noise_ = pd.DataFrame(rows)
 
     def _uncertainty(self, fits: list[tuple[np.ndarray, float]]) -> pd.DataFrame:
         refit = [f[0] for f in fits] if len(fits) > 1 else None
@@ -478,9 +513,7 @@ def calibrate(config: str | Path | CalibrationFile, economies: Sequence[str] | N
             "economy": iso, "loss": cal.loss_, "loss_se": cal.loss_se_,
             "evaluations": len(cal.history_), "replicates": cfg.replicates}]).to_csv(
                 index=False))
-        atomic_write_text(tables / f"{iso}_scales.csv", pd.DataFrame(
-            {"series": list(cal.scales_), "scale_pp": list(cal.scales_.values())}).to_csv(
-                index=False))
+        atomic_write_text(tables / f"{iso}_scales.csv", cal.noise_.to_csv(index=False))
         if cal.out_of_sample_ is not None:
             atomic_write_text(tables / f"{iso}_out_of_sample.csv",
                               cal.out_of_sample_.to_csv(index=False))

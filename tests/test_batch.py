@@ -579,6 +579,34 @@ def test_failed_run_is_recorded_and_retried(ref_batch: Path, tmp_path: Path,
     assert store.read_manifest()["complete"] is True
 
 
+def test_batch_whose_every_run_fails_is_exit_1_and_writes_only_the_records(
+        ref_batch: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 11: every run failing is exit 1, no traceback, one line per failed run, and only
+    the records (the manifest, not complete; the list of written files; an error per run)."""
+    def boom(spec: RunSpec) -> pd.DataFrame:
+        raise RuntimeError("boom in every run")
+
+    ids = sorted(s.run_id for s in specs_of(ref_batch))
+    out = tmp_path / "out"
+    monkeypatch.setattr(runner_module, "run_one", boom)
+    assert main(["batch", str(ref_batch), "--out", str(out), "--executor", "sequential",
+                 "--quiet"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == f"0 runs done, 0 already stored, 8 failed -> {out}\n"
+    assert "Traceback" not in captured.err
+    assert captured.err.splitlines() == [
+        f"  failed: {run_id}: RuntimeError: boom in every run" for run_id in ids]
+    assert {str(p.relative_to(out)) for p in out.rglob("*")} == {
+        ".lock", "manifest.json", "written.jsonl", "parts", "errors",
+        *(f"errors/{run_id}.json" for run_id in ids)}
+    store = ResultsStore(out)
+    assert store.done() == set()
+    assert store.failed() == {run_id: "RuntimeError: boom in every run" for run_id in ids}
+    manifest = store.read_manifest()
+    assert manifest["complete"] is False and manifest["failed"] == ids
+
+
 # ------------------------------------------------------------------ store ownership
 
 
@@ -634,6 +662,34 @@ def test_unwritable_out_folder(ref_batch: Path, tmp_path: Path) -> None:
             run_batch(ref_batch, out=out, executor="sequential", progress=False)
     finally:
         out.chmod(0o700)
+
+
+def test_unwritable_out_folder_even_as_root(ref_batch: Path, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """As :func:`test_unwritable_out_folder`, for any user (root ignores permission bits): the
+    out folder refuses writes as a read-only one does (``os.access`` denies writing, creating
+    a file in it fails with EACCES), so the batch stops with one line and leaves it empty."""
+    out = tmp_path / "locked"
+    out.mkdir()
+    real_access, real_open = os.access, os.open
+
+    def access(path: Any, mode: int, **kwargs: Any) -> bool:
+        if mode & os.W_OK and Path(os.path.realpath(path)) == out:
+            return False
+        return real_access(path, mode, **kwargs)
+
+    def open_(path: Any, flags: int, mode: int = 0o777, **kwargs: Any) -> int:
+        if flags & os.O_CREAT and Path(os.path.realpath(path)).parent == out \
+                and not os.path.lexists(path):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_open(path, flags, mode, **kwargs)
+
+    monkeypatch.setattr(os, "access", access)
+    monkeypatch.setattr(os, "open", open_)
+    with pytest.raises(StoreError, match="cannot write") as info:
+        run_batch(ref_batch, out=out, executor="sequential", progress=False)
+    assert str(info.value).startswith(f"{out}: cannot write results here")
+    assert list(out.iterdir()) == []
 
 
 def test_out_folder_under_a_file(ref_batch: Path, tmp_path: Path,

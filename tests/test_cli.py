@@ -191,6 +191,43 @@ def test_failed_runs_exit_1_and_are_reported(tiny_file: Path, tmp_path: Path,
     assert "model exploded" in captured.out + captured.err
 
 
+def only_the_records(out: Path, failed: list[str]) -> None:
+    """``out`` holds what a study whose every run failed writes: its manifest (not complete,
+    every run failed), the list of written files, an error record per run and an empty
+    ``parts/``; no summary, figure, history, table or report."""
+    errors = {f"errors/{run_id}.json" for run_id in failed}
+    assert {str(p.relative_to(out)) for p in out.rglob("*")} == {
+        ".lock", "manifest.json", "written.jsonl", "parts", "errors", *errors}
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["complete"] is False
+    assert manifest["failed"] == sorted(failed) == sorted(r["run_id"] for r in manifest["runs"])
+    for run_id in failed:
+        record = json.loads((out / "errors" / f"{run_id}.json").read_text())
+        assert record["run_id"] == run_id and record["error"].endswith("model exploded")
+
+
+def test_every_run_failing_is_exit_1_and_writes_only_the_records(
+        tiny_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 11: a run whose every replicate failed must not write a summary, figures or a
+    history (from no results), and must say where the errors are, with no traceback."""
+    def boom(spec: runner.RunSpec) -> pd.DataFrame:
+        raise RuntimeError("model exploded")
+
+    monkeypatch.setattr(runner, "run_one", boom)
+    out = tmp_path / "fail"
+    # With figures, from a year that has observations: a success writes figures/ and history.md.
+    assert cli_run(tiny_file, out, "--start-year", "2020") == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and "Traceback" not in captured.err
+    *each, last = captured.err.rstrip("\n").splitlines()
+    assert last == f"no run succeeded; errors are in {out / 'errors'}"
+    failed = sorted(ln.split(": ")[1] for ln in each)
+    assert len(failed) == 2
+    assert each == [f"  failed: {run_id}: RuntimeError: model exploded" for run_id in failed]
+    only_the_records(out, failed)
+
+
 # ------------------------------------------------------------------ the real command
 
 

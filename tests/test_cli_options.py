@@ -561,6 +561,8 @@ BAD_VALUES: list[tuple[list[str], list[str]]] = [
     (["run", "baseline", "--replicates", "-2"],
      ["key 'replicates'", "greater than or equal to 1", "(got -2)"]),
     (["run", "baseline", "--seed", "-1"], ["key 'seed'", "(got -1)"]),
+    (["run", "baseline", "--start-year", "1990"],
+     ["baseline: key 'start_year'", "greater than or equal to 2000", "(got 1990)"]),
     (["run", "baseline", "--workers-per-agent", "nan"], ["key 'workers_per_agent'"]),
     (["run", "baseline", "--economies", "VMN"],
      ["key 'economies.0'", "unknown economy code; did you mean 'VNM'?", "(got 'VMN')"]),

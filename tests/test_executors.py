@@ -11,6 +11,7 @@ test instead of hanging it.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 import subprocess
@@ -209,6 +210,80 @@ def test_local_cluster_dashboard_is_local_and_can_be_off() -> None:
         assert ex.dashboard_link is None
         for page in ("/status", "/health", "/info/main/workers.html", "/metrics"):
             assert _status(f"http://127.0.0.1:{port}{page}") == 404
+
+
+def _process_tree(pid: int) -> set[int]:
+    """``pid`` and every process it started, and they started (from ``/proc``)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue  # ended meanwhile
+            children.setdefault(ppid, []).append(int(entry.name))
+    tree, todo = set(), [pid]
+    while todo:
+        pid = todo.pop()
+        tree.add(pid)
+        todo.extend(children.get(pid, []))
+    return tree
+
+
+def _listening(pids: set[int]) -> dict[int, set[ipaddress.IPv4Address | ipaddress.IPv6Address]]:
+    """The TCP ports that the processes ``pids`` listen on, and the addresses of each: what
+    the kernel has bound (``/proc/net/tcp`` and ``tcp6``), whatever a link or a log says."""
+    inodes = set()
+    for pid in pids:
+        try:
+            fds = list(Path(f"/proc/{pid}/fd").iterdir())
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[len("socket:["):-1])
+    found: dict[int, set[ipaddress.IPv4Address | ipaddress.IPv6Address]] = {}
+    for table in ("tcp", "tcp6"):
+        path = Path("/proc/net") / table
+        rows = path.read_text().splitlines()[1:] if path.exists() else []
+        for row in rows:
+            fields = row.split()
+            if fields[3] != "0A" or fields[9] not in inodes:  # 0A: LISTEN
+                continue
+            hex_addr, hex_port = fields[1].split(":")
+            raw = b"".join(bytes.fromhex(hex_addr[i:i + 8])[::-1]  # 32-bit words, host order
+                           for i in range(0, len(hex_addr), 8))
+            found.setdefault(int(hex_port, 16), set()).add(ipaddress.ip_address(raw))
+    return found
+
+
+def _loopback(addr: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    mapped = getattr(addr, "ipv4_mapped", None)
+    return (mapped or addr).is_loopback
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux's /proc/net/tcp")
+@pytest.mark.parametrize("dashboard", [True, False], ids=["dashboard", "no-dashboard"])
+def test_local_cluster_listens_on_this_machine_only(dashboard: bool) -> None:
+    """Every port of a local cluster (scheduler, dashboard, workers, their nannies and web
+    servers) is bound to 127.0.0.1, not to every interface: the link text alone would not
+    show a dashboard on ``:8787``, which anyone on the network can open."""
+    with DaskExecutor(1, dashboard=dashboard) as ex:
+        info = ex._client.scheduler_info()
+        ports = {int(info["address"].rsplit(":", 1)[1]), *info["services"].values()}
+        for address, worker in info["workers"].items():
+            ports |= {int(address.rsplit(":", 1)[1]), *worker.get("services", {}).values()}
+            if worker.get("nanny"):
+                ports.add(int(worker["nanny"].rsplit(":", 1)[1]))
+        bound = _listening(_process_tree(os.getpid()))
+        assert ports <= set(bound), (ports, bound)  # every port of the cluster is seen
+        assert len(ports) >= 4  # scheduler, dashboard, worker, nanny
+        assert {port: addrs for port, addrs in bound.items()
+                if not all(map(_loopback, addrs))} == {}
 
 
 def test_cli_says_where_the_dashboard_is(tiny_file: Path, tmp_path: Path,

@@ -17,6 +17,7 @@ Each test reproduces one defect of issue 11:
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -259,12 +260,13 @@ def test_damaged_data_file_is_exit_2_and_writes_nothing(
     assert not (study / "outputs").exists()
 
 
-@pytest.mark.parametrize("command", ["batch", "compare"])
+@pytest.mark.parametrize("command", ["batch", "compare", "sensitivity"])
 def test_start_year_without_data_is_exit_2_and_writes_nothing(
         command: str, study: Path, capsys: pytest.CaptureFixture[str]) -> None:
     tiny = study / "tiny.toml"
     tiny.write_text(tiny.read_text() + "start_year = 2030\n")
-    target = {"batch": "b.toml", "compare": "c.toml"}[command]
+    target = {"batch": "b.toml", "compare": "c.toml",
+              "sensitivity": str(_analysis(study, base="tiny.toml"))}[command]
     argv = [command, target, "--executor", "sequential", "--quiet"]
     if command == "compare":
         argv += ["--start-year", "2030"]
@@ -379,6 +381,43 @@ def test_sensitivity_when_runs_fail_is_one_line_exit_1(
                           "--out", str(tmp_path / "out")]) == 1
     line = one_error_line(capsys)
     assert "model runs failed, e.g. " in line and "the model cannot take this" in line
+    runs = tmp_path / "out" / "runs"
+    assert f"their errors are in {runs / 'errors'}" in line
+    _only_the_records(tmp_path / "out", runs)
+
+
+def _only_the_records(out: Path, runs: Path) -> list[str]:
+    """The study folder ``out`` holds only the records of runs that all failed, in ``runs``:
+    the manifest (not complete, every run failed), the list of written files, an error record
+    per run and an empty ``parts/``; no table, summary, figure or report. Returns the run ids."""
+    manifest = json.loads((runs / "manifest.json").read_text())
+    ids = sorted(r["run_id"] for r in manifest["runs"])
+    assert ids and manifest["complete"] is False and manifest["failed"] == ids
+    expected = {".lock", "manifest.json", "written.jsonl", "parts", "errors",
+                *(f"errors/{run_id}.json" for run_id in ids)}
+    inside = "." if runs == out else str(runs.relative_to(out))
+    assert {str(p.relative_to(out)) for p in out.rglob("*")} - {inside} == {
+        os.path.normpath(f"{inside}/{rel}") for rel in expected}
+    for run_id in ids:
+        record = json.loads((runs / "errors" / f"{run_id}.json").read_text())
+        assert record["run_id"] == run_id
+        assert record["error"] == "ValueError: the model cannot take this"
+    return ids
+
+
+def test_compare_when_runs_fail_is_one_line_exit_1(
+        study: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(runner, "run_one", _boom)
+    out = study / "out"
+    assert _in(study, ["compare", "c.toml", "--executor", "sequential", "--quiet",
+                       "--out", str(out)]) == 1
+    line = one_error_line(capsys)
+    ids = _only_the_records(out, out)  # no report/, no comparison/ tables
+    assert len(ids) == 4  # two options x two replicates
+    assert line == (f"error: 4 of 4 runs failed (first: {ids[0]}: ValueError: the model "
+                    f"cannot take this); errors are in {out / 'errors'}; run the same command "
+                    "to retry them")
 
 
 # ------------------------------------------------------------------ summarize

@@ -9,6 +9,7 @@ each.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import logging
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -25,7 +27,14 @@ from conftest import TINY_TOML
 
 from displacement_sim import StoreError
 from displacement_sim.cli import main
-from displacement_sim.files import confined, lock_folder, remove, unlock_folder, writing
+from displacement_sim.files import (
+    atomic_write_bytes,
+    confined,
+    lock_folder,
+    remove,
+    unlock_folder,
+    writing,
+)
 from displacement_sim.studies import load_batch_file
 from displacement_sim.workflows.batch import expand_batch, run_batch
 from displacement_sim.workflows.execute import open_store
@@ -504,6 +513,96 @@ def test_read_only_figures_stops_before_the_runs(tiny: Path, tmp_path: Path,
         assert not (out / "manifest.json").exists() and not (out / "parts").exists()
     finally:
         (out / "figures").chmod(0o700)
+
+
+def refuse_writes(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """Make ``folder`` act as a read-only folder does for a user who is not root, also when
+    the tests run as root (which ignores permission bits): ``os.access`` denies writing, and
+    creating a file or a folder in it fails with EACCES (files that exist can still be
+    opened, as in a folder with mode 0o500)."""
+    folder = folder.resolve()
+    real_access, real_open, real_mkdir = os.access, os.open, os.mkdir
+
+    def parent_is_folder(path: Any) -> bool:
+        return Path(os.path.realpath(os.path.dirname(os.path.abspath(path)))) == folder
+
+    def denied(path: Any) -> PermissionError:
+        return PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fspath(path))
+
+    def access(path: Any, mode: int, **kwargs: Any) -> bool:
+        if mode & os.W_OK and "dir_fd" not in kwargs and Path(os.path.realpath(path)) == folder:
+            return False
+        return real_access(path, mode, **kwargs)
+
+    def open_(path: Any, flags: int, mode: int = 0o777, **kwargs: Any) -> int:
+        if flags & os.O_CREAT and "dir_fd" not in kwargs and parent_is_folder(path) \
+                and not os.path.lexists(path):
+            raise denied(path)
+        return real_open(path, flags, mode, **kwargs)
+
+    def mkdir(path: Any, mode: int = 0o777, **kwargs: Any) -> None:
+        if "dir_fd" not in kwargs and parent_is_folder(path):
+            raise denied(path)
+        real_mkdir(path, mode, **kwargs)
+
+    monkeypatch.setattr(os, "access", access)
+    monkeypatch.setattr(os, "open", open_)
+    monkeypatch.setattr(os, "mkdir", mkdir)
+
+
+def test_refuse_writes_acts_as_a_read_only_folder(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stand-in for a read-only folder that the tests below use as root."""
+    (tmp_path / "ro").mkdir()
+    (tmp_path / "ro" / "old.txt").write_text("old")
+    refuse_writes(monkeypatch, tmp_path / "ro")
+    assert not os.access(tmp_path / "ro", os.W_OK | os.X_OK)
+    assert os.access(tmp_path, os.W_OK | os.X_OK)
+    with pytest.raises(PermissionError):
+        (tmp_path / "ro" / "sub").mkdir()
+    with pytest.raises(StoreError, match="cannot write here"):
+        atomic_write_bytes(tmp_path / "ro" / "new.txt", b"new")
+    atomic_write_bytes(tmp_path / "new.txt", b"new")  # next to it: allowed
+    os.close(os.open(tmp_path / "ro" / "old.txt", os.O_RDWR | os.O_CREAT))
+    assert sorted(p.name for p in (tmp_path / "ro").iterdir()) == ["old.txt"]
+
+
+@pytest.mark.parametrize("folder", [".", "parts", "errors"], ids=["out", "parts", "errors"])
+def test_unwritable_store_folder_stops_before_anything_even_as_root(
+        folder: str, reference: ResultsStore, batch: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """As :func:`test_read_only_store_folder_stops_before_anything`, for any user: a folder of
+    the store that cannot be written stops ``batch`` before it writes anything (it gave a
+    PermissionError traceback after the manifest was written)."""
+    store = copy_of(reference, tmp_path / "out")
+    store.parts.joinpath(a_part(store).name).unlink()  # one run to do
+    (store.root / folder).mkdir(exist_ok=True)
+    (store.root / ".lock").touch()  # (the lock file of a folder that was written before)
+    before = snapshot(store.root, lock=False)
+    refuse_writes(monkeypatch, store.root / folder)
+    assert cli("batch", batch, "--out", store.root, "--executor", "sequential", "--quiet") == 2
+    line = one_line(capsys)
+    named = store.root if folder == "." else store.root / folder
+    assert f"error: {named}: cannot write results here" in line
+    assert snapshot(store.root, lock=False) == before
+    assert not list(store.root.rglob("*.tmp"))
+
+
+def test_unwritable_figures_stops_the_run_before_its_runs_even_as_root(
+        tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """As :func:`test_read_only_figures_stops_before_the_runs`, for any user: it gave a
+    PermissionError traceback after every run was written."""
+    out = tmp_path / "out"
+    (out / "figures").mkdir(parents=True)
+    (out / "figures" / "mine.png").write_bytes(b"the user's")
+    refuse_writes(monkeypatch, out / "figures")
+    assert cli("run", tiny, *RUN_ARGS, "--out", out) == 2
+    line = one_line(capsys)
+    assert f"error: {out / 'figures'}: cannot write results here" in line
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == [
+        ".lock", "figures", "figures/mine.png"]
+    assert (out / "figures" / "mine.png").read_bytes() == b"the user's"
 
 
 @NOT_ROOT

@@ -406,6 +406,9 @@ def _cmd_batch(args: argparse.Namespace) -> int:
           f"{summary['failed']} failed -> {store.root}")
     for run_id, err in sorted(store.failed().items()):
         print(f"  failed: {run_id}: {err}", file=sys.stderr)
+    if summary["failed"]:
+        print(f"error: {summary['failed']} runs failed; errors are in {store.errors}, and the "
+              "same command retries them", file=sys.stderr)
     return 0 if summary["failed"] == 0 else 1
 
 

@@ -596,7 +596,9 @@ def test_batch_whose_every_run_fails_is_exit_1_and_writes_only_the_records(
     assert captured.out == f"0 runs done, 0 already stored, 8 failed -> {out}\n"
     assert "Traceback" not in captured.err
     assert captured.err.splitlines() == [
-        f"  failed: {run_id}: RuntimeError: boom in every run" for run_id in ids]
+        *(f"  failed: {run_id}: RuntimeError: boom in every run" for run_id in ids),
+        f"error: 8 runs failed; errors are in {out / 'errors'}, and the same command "
+        "retries them"]
     assert {str(p.relative_to(out)) for p in out.rglob("*")} == {
         ".lock", "manifest.json", "written.jsonl", "parts", "errors",
         *(f"errors/{run_id}.json" for run_id in ids)}

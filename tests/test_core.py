@@ -89,13 +89,21 @@ def test_people_leave_the_labour_force_at_every_duration(tiny) -> None:
     assert (six["cohort_6m_olf"] > 0).any()
 
 
+@pytest.mark.slow
 def test_recession_raises_us_unemployment() -> None:
-    """Replaying 2007-2010 (observed output), US unemployment rises with the output gap."""
+    """Replaying 2007-2010 (observed output), US unemployment rises with the output gap.
+
+    Mean of three seeds: one seed's rise varies by +-0.2 points at this scale (seed 4 alone
+    gave 0.51 points before the skill loss of tenured job losers and 0.34 after it, which sends
+    more of them to inactivity in the recession; seeds 4-6 give 0.75 and 0.60 on average)."""
     s = _historical(["USA"], 2007, 3, min_agents_per_economy=20_000)
-    df = DisplacementModel(s, seed=4)
-    df.run_months(36)
-    r = df.results().set_index("step")["unemployment_rate"]
-    assert r.loc[25:36].mean() > r.loc[0:6].mean() + 0.005
+    rises = []
+    for seed in (4, 5, 6):
+        df = DisplacementModel(s, seed=seed)
+        df.run_months(36)
+        r = df.results().set_index("step")["unemployment_rate"]
+        rises.append(r.loc[25:36].mean() - r.loc[0:6].mean())
+    assert np.mean(rises) > 0.005 and min(rises) > 0
     assert df.okun[0] == pytest.approx(0.45, abs=0.15)  # estimated from 1991-2007 alone
 
 

@@ -168,3 +168,22 @@ def test_rows_that_leave_the_population_are_forgotten() -> None:
     assert compute_metrics(model)["dws_n"][0] == 2 * model.workers_per_agent[0]
     model._forget_left_population()
     assert model.tenured_losses[model._clock].tolist() == rows[2:].tolist()
+
+
+@pytest.mark.slow
+def test_the_us_baseline_matches_the_displaced_worker_survey_within_3_points(tmp_path):
+    """The shipped baseline (calibrated parameters included) from January 2021: in January
+    2024, the survey month, long-tenured job losers of 2021-2023 are re-employed, unemployed
+    and out of the labour force within 3 points of the BLS figures (issue 12's target)."""
+    from displacement_sim import api
+    from displacement_sim.data import load_displaced_survey
+    from displacement_sim.outcomes import DWS_STATUSES
+
+    result = api.run("baseline", out=tmp_path / "b", executor="processes", progress=False,
+                     figures=False, economies=["USA"], start_year=2021, years=3,
+                     replicates=3)
+    df = result.store.read()
+    month = df[(df["economy"] == "USA") & (df["step"] == 36)]
+    survey = load_displaced_survey().set_index("status")["percent"]
+    for status, column in DWS_STATUSES.items():
+        assert abs(100 * month[column].mean() - survey[status]) <= 3.0, (status, month[column])

@@ -266,7 +266,9 @@ def _parameters(unc: dict[str, pd.DataFrame], sens: dict[str, pd.DataFrame]) -> 
             "written as comments in the shipped files, so the baseline keeps their documented "
             "defaults. *Pinned down by*: the two target series that move most, in units of "
             "their scale, when the parameter moves by a tenth of its bounds at the optimum "
-            "(common random numbers).", "",
+            "(common random numbers). With a thousand worker agents and two replicates, changes "
+            "of less than about half a scale are within the simulation's noise: a sector share "
+            "named there with such a value is noise, not evidence.", "",
             *_md_table(["Economy", "Parameter", "Best", "Near-optimal", "Span", "Identified",
                         "Pinned down by"], rows), ""]
 

@@ -8,7 +8,6 @@ repeated fit is read back, not recomputed) and scipy's ``differential_evolution`
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -472,7 +471,6 @@ def calibrate(config: str | Path | CalibrationFile, economies: Sequence[str] | N
     dict
         The fitted ``Calibrator`` of each economy.
     """
-    started = time.perf_counter()
     if not isinstance(config, CalibrationFile):
         cfg, path = load_calibration_file(config)
         cfg = cfg.model_copy(update={"base": str(resolve_path(cfg.base, path.parent))})
@@ -521,6 +519,6 @@ def calibrate(config: str | Path | CalibrationFile, economies: Sequence[str] | N
         if update_shipped:
             atomic_write_text(calibrated_dir() / f"{iso}.toml", cal.to_toml())
     if docs is not None:
-        write_calibration_report(root / suffix / "tables", docs, cfg, command,
-                                 time.perf_counter() - started)
+        # No time on the page: a repeated command reads its runs back in seconds.
+        write_calibration_report(root / suffix / "tables", docs, cfg, command)
     return fitted

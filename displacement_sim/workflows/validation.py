@@ -20,7 +20,6 @@ on any executor and a repeated or interrupted command resumes.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -225,7 +224,6 @@ def validate(config: str | Path | CalibrationFile, origins: Sequence[int],
     -------
     Validation
     """
-    started = time.perf_counter()
     if not isinstance(config, CalibrationFile):
         cfg, path = load_calibration_file(config)
         cfg = cfg.model_copy(update={"base": str(resolve_path(cfg.base, path.parent))})
@@ -265,14 +263,13 @@ def validate(config: str | Path | CalibrationFile, origins: Sequence[int],
     sim = pd.concat(forecasts, ignore_index=True)
     table = forecast_table(observed, sim, origins, fit_start=cfg.start_year)
     scores = score(table)
-    _write(root, docs, table, observed, scores, fits, cfg, origins, drivers, command,
-           time.perf_counter() - started, reasons)
+    _write(root, docs, table, observed, scores, fits, cfg, origins, drivers, command, reasons)
     return Validation(table=table, scores=scores, fits=fits, out=root)
 
 
 def _write(root: Path, docs: str | Path | None, table: pd.DataFrame, observed: pd.DataFrame,
            scores: dict[str, pd.DataFrame], fits: dict, cfg: CalibrationFile,
-           origins: list[int], drivers: str, command: str | None, seconds: float,
+           origins: list[int], drivers: str, command: str | None,
            reasons: list[str]) -> None:
     tables = root / "tables"
     atomic_write_text(tables / "forecasts.csv", table.to_csv(index=False))
@@ -284,7 +281,7 @@ def _write(root: Path, docs: str | Path | None, table: pd.DataFrame, observed: p
     meta = {"origins": origins, "fit_start": cfg.start_year, "end_year": cfg.end_year,
             "economies": list(cfg.economies), "replicates": cfg.replicates,
             "parameter_sets": cfg.parameter_sets, "drivers": drivers,
-            "command": command, "seconds": round(seconds, 1),
+            "command": command,  # no run time: a repeated command reads its runs back
             "reasons": reasons}
     targets = [(root / "validation.md", root / "figures", "figures")]
     if docs is not None:

@@ -93,9 +93,11 @@ def test_people_leave_the_labour_force_at_every_duration(tiny) -> None:
 def test_recession_raises_us_unemployment() -> None:
     """Replaying 2007-2010 (observed output), US unemployment rises with the output gap.
 
-    Mean of three seeds: one seed's rise varies by +-0.2 points at this scale (seed 4 alone
-    gave 0.51 points before the skill loss of tenured job losers and 0.34 after it, which sends
-    more of them to inactivity in the recession; seeds 4-6 give 0.75 and 0.60 on average)."""
+    Mean of three seeds: one seed's rise varies by +-0.2 points at this scale. The rise is
+    far smaller than observed (4.5 points) and has shrunk as mechanisms and fitted values were
+    added: 0.75 points on average over seeds 4-6 before the skill loss of tenured job losers,
+    0.60 with it, 0.40 with the shipped US calibration (docs/ODD.md 7.11, docs/validation.md).
+    The test holds the sign and a clear rise, not the size."""
     s = _historical(["USA"], 2007, 3, min_agents_per_economy=20_000)
     rises = []
     for seed in (4, 5, 6):
@@ -103,8 +105,10 @@ def test_recession_raises_us_unemployment() -> None:
         df.run_months(36)
         r = df.results().set_index("step")["unemployment_rate"]
         rises.append(r.loc[25:36].mean() - r.loc[0:6].mean())
-    assert np.mean(rises) > 0.005 and min(rises) > 0
-    assert df.okun[0] == pytest.approx(0.45, abs=0.15)  # estimated from 1991-2007 alone
+    assert np.mean(rises) > 0.0025 and min(rises) > 0
+    # The shipped US value (calibration/calibrated/USA.toml), near the estimate from 1991-2007
+    # alone (0.44) and Ball, Leigh & Loungani's 0.45.
+    assert df.okun[0] == pytest.approx(0.45, abs=0.15)
 
 
 def test_wages_fall_below_trend_when_unemployment_is_high(tiny) -> None:

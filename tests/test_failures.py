@@ -72,12 +72,13 @@ def shipped_layout(tmp_path: Path) -> Path:
 
 def test_bad_key_in_a_calibrated_file_names_that_file(shipped_layout: Path) -> None:
     vnm = shipped_layout / "calibration" / "calibrated" / "VNM.toml"
-    vnm.write_text(vnm.read_text() + "\n[economy.VNM.labour_market]\nmatching_efficency = 0.5\n")
+    # A table the shipped file does not have (it holds the fitted [economy.VNM.labour_market]).
+    vnm.write_text(vnm.read_text() + "\n[economy.VNM.training]\nduration_monthz = 6\n")
     baseline = shipped_layout / "scenarios" / "baseline.toml"
     with pytest.raises(ScenarioError) as info:
         load_scenario(baseline)
     assert str(info.value) == (
-        f"{vnm}: key 'economy.VNM.labour_market.matching_efficency': unknown key (check the "
+        f"{vnm}: key 'economy.VNM.training.duration_monthz': unknown key (check the "
         f"spelling; see docs/scenarios.md for the keys) (through 'extends' of {baseline})")
 
 

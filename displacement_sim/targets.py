@@ -172,11 +172,12 @@ def _with_survey(df: pd.DataFrame, iso3: str, end: int, names: list[str]) -> pd.
     (a fit sees a survey taken by the end of its run, never a later one)."""
     from displacement_sim.data import load_displaced_survey
 
-    d = load_displaced_survey()
-    d = d[d["economy_iso3"] == iso3]
+    survey = load_displaced_survey()
+    d = survey[survey["economy_iso3"] == iso3]
     if d.empty:
+        has = ", ".join(sorted(set(survey["economy_iso3"])))
         raise CalibrationError(f"{iso3}: no displaced-worker survey target (the survey file "
-                               f"has {', '.join(sorted(set(load_displaced_survey()['economy_iso3'])))})")
+                               f"has {has})")
     year = int(d["survey_year"].iloc[0])
     df = df.copy()
     if year > end + 1:

@@ -2,9 +2,11 @@
 
 The model starts from an observed year's profile and runs forward month by month; each
 simulated year is the mean of its twelve months. The loss is the mean squared scaled error of
-the targets (employment shares of sector groups, the unemployment rate) over the training
-years, averaged over replicates that share their seeds across candidates (common random
-numbers, so the loss surface is not re-drawn for every candidate). scipy's
+the targets (:mod:`displacement_sim.targets`: unemployment, the 14 sector shares, participation
+by sex, the US displaced-worker survey) over the training years, for the mean of replicates
+that share their seeds across candidates (common random numbers, so the loss surface is not
+re-drawn for every candidate). Each target's scale comes from its data (:func:`data_scale`)
+and, in the workflow, from the simulated moment's own noise. scipy's
 ``differential_evolution`` searches the free parameters; each generation's candidates run in
 parallel through the batch executors and are stored, so a repeated fit is read back, not
 recomputed (resume and warm start).

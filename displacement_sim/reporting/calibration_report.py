@@ -303,7 +303,7 @@ def _survey(fits: dict[str, pd.DataFrame]) -> list[str]:
         out += [f"## {ECONOMY_NAMES[iso]}: displaced workers (BLS survey, January 2024)", "",
                 "Workers who lost a job held 3 years or more in 2021-2023, by status in "
                 "January 2024: the survey (BLS 2024, USDL-24-1758) against the fitted model's "
-                f"`dws_*_share` in that month. All three are {'within' if within else 'not all within'} "
-                "3 points.", "",
+                f"`dws_*_share` in that month. All three are "
+                f"{'within' if within else 'not all within'} 3 points.", "",
                 *_md_table(["Status", "Survey, %", "Model, %", "Model - survey"], rows), ""]
     return out

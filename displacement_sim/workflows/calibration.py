@@ -276,7 +276,8 @@ class Calibrator:
         # A Generator takes any 64-bit seed (a legacy RandomState only 32 bits).
         res = differential_evolution(objective, bounds, popsize=cfg.popsize,
                                      maxiter=cfg.maxiter, tol=cfg.tol,
-                                     rng=np.random.default_rng(seed), vectorized=True, updating="deferred", polish=False,
+                                     rng=np.random.default_rng(seed), vectorized=True,
+                                     updating="deferred", polish=False,
                                      init="latinhypercube")
         return np.asarray(res.x), float(res.fun), history
 

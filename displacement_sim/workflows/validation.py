@@ -166,7 +166,8 @@ def _forecast(cfg: CalibrationFile, cal: Calibrator, iso: str, origin: int, stor
     if not ok:
         raise cal._failed_runs(f"every forecast run from {origin} failed")
     series = scored_series(cfg)
-    sims = pd.concat([simulated(store.read_run(s.run_id, columns=result_columns(series)), origin).assign(run=i)
+    columns = result_columns(series)
+    sims = pd.concat([simulated(store.read_run(s.run_id, columns=columns), origin).assign(run=i)
                       for i, s in enumerate(ok)])
     rows = []
     for name in series:

@@ -153,8 +153,8 @@ def observed_targets(iso3: str, start: int, end: int,
             codes = SECTOR_GROUPS.get(key, (key,))
             cols[name] = 100.0 * sum(ilo(f"DETAILS_{c}") for c in codes) / total
     years = np.arange(start, end + 1)
-    df = pd.DataFrame(cols, index=pd.Index(years, name="year")) if not cols else \
-        pd.DataFrame(cols).sort_index()
+    # Only survey series asked for: an empty table over the years, to which they are added.
+    df = pd.DataFrame(cols).sort_index() if cols else pd.DataFrame(index=years)
     df.index.name = "year"
     df = df[(df.index >= start) & (df.index <= end)]
     missing = [y for y in years if y not in df.index]

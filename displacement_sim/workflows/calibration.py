@@ -85,6 +85,29 @@ def observed(iso3: str, start: int, end: int,
     return observed_targets(iso3, start, end, tuple(series) if series is not None else None)
 
 
+def failed_runs_error(store: ResultsStore, economy: str, what: str) -> RunError:
+    """The error for a study step whose runs failed, with one of their errors.
+
+    Parameters
+    ----------
+    store : ResultsStore
+        The store whose failed runs are reported.
+    economy : str
+        The economy, named first.
+    what : str
+        What failed.
+
+    Returns
+    -------
+    RunError
+    """
+    failed = store.failed()
+    example = next(iter(sorted(failed.items())), None)
+    shown = f", e.g. {example[0]}: {example[1]}" if example else ""
+    return RunError(f"{economy}: {what} ({len(failed)} failed runs{shown}); their errors are "
+                    f"in {store.errors}, and the same command retries them")
+
+
 def result_columns(series: Sequence[str]) -> list[str]:
     """The columns of a run's results that
     :func:`~displacement_sim.analysis.calibration.simulated` needs.
@@ -222,12 +245,7 @@ class Calibrator:
 
     def _failed_runs(self, what: str) -> RunError:
         """The error for runs that all failed, with one of their errors."""
-        failed = self._store.failed()
-        example = next(iter(sorted(failed.items())), None)
-        shown = f", e.g. {example[0]}: {example[1]}" if example else ""
-        return RunError(f"{self.economy}: {what} ({len(failed)} failed runs{shown}); their "
-                        f"errors are in {self._store.errors}, and the same command retries "
-                        "them")
+        return failed_runs_error(self._store, self.economy, what)
 
     def _scenario(self, x: Sequence[float]):
         updates = {f"economy.{self.economy}.{p.path}": float(v)

@@ -47,7 +47,11 @@ from displacement_sim.scenarios import (
 )
 from displacement_sim.studies import CalibrationFile, load_calibration_file
 from displacement_sim.targets import TARGET_SERIES, observed_targets
-from displacement_sim.workflows.calibration import Calibrator, result_columns
+from displacement_sim.workflows.calibration import (
+    Calibrator,
+    failed_runs_error,
+    result_columns,
+)
 from displacement_sim.workflows.execute import execute
 from displacement_sim.workflows.executors import ExecutorLike, executor_for
 from displacement_sim.workflows.runs import make_specs
@@ -164,7 +168,8 @@ def _forecast(cfg: CalibrationFile, cal: Calibrator, iso: str, origin: int, stor
     failed = store.failed()
     ok = [s for s in specs if s.run_id not in failed]
     if not ok:
-        raise cal._failed_runs(f"every forecast run from {origin} failed")
+        # The forecast's own store: its failures, not the fit's.
+        raise failed_runs_error(store, iso, f"every forecast run from {origin} failed")
     series = scored_series(cfg)
     columns = result_columns(series)
     sims = pd.concat([simulated(store.read_run(s.run_id, columns=columns), origin).assign(run=i)

@@ -214,11 +214,20 @@ def test_the_specs_of_10000_sample_points_take_well_under_a_few_seconds() -> Non
     spec, path = load_analysis(scenario_dir() / "sensitivity" / "capacity_building.toml")
     base = load_scenario(spec.base, path.parent, economies=spec.economies, years=spec.years)
     sample = scale_sample(spec.factor, draw_sample(spec.model_copy(update={"n": 1024}))[:10_000])
-    start = time.perf_counter()
-    ids = set()
-    for row in sample:
-        variant = with_updates(base, row_updates(spec.factor, row), "sample")
-        ids.update(r.run_id for r in make_specs(variant, 1, spec.seed))
-    seconds = time.perf_counter() - start
+
+    def expand(rows):
+        start = time.perf_counter()
+        ids = set()
+        for row in rows:
+            variant = with_updates(base, row_updates(spec.factor, row), "sample")
+            ids.update(r.run_id for r in make_specs(variant, 1, spec.seed))
+        return ids, time.perf_counter() - start
+
+    _, small = expand(sample[:1_000])
+    ids, seconds = expand(sample)
     assert len(ids) > 9_000  # a Sobol sample repeats a few points
-    assert seconds < 3.0, f"{seconds:.2f} s for 10,000 specs (1 s on the reference machine)"
+    # Linear in the sample (a quadratic pass would take 100 times the small one), and an
+    # absolute bound loose enough for a loaded CI machine: 1 s on the reference machine,
+    # 3.4 s once on a busy 2-core CI runner.
+    assert seconds < 25 * small + 0.5, f"{seconds:.2f} s for 10,000 specs, {small:.2f} s for 1,000"
+    assert seconds < 10.0, f"{seconds:.2f} s for 10,000 specs (1 s on the reference machine)"

@@ -436,6 +436,15 @@ class LabourMarket(Strict):
     unemployment rate on those of the one-sided output gap), clipped to 0.05-0.8. For reference,
     Ball, Leigh & Loungani (2017) estimate 0.45 for the United States, and Ball, Furceri, Leigh &
     Loungani (2019) coefficients about half as large in developing economies."""
+    natural_rate_years: tuple[Annotated[int, Field(ge=1991, le=2025, strict=True)],
+                              Annotated[int, Field(ge=1991, le=2025, strict=True)]] | None = None
+    """First and last year (1991-2025, the years of observed unemployment) of a line fitted by
+    OLS to the economy's observed unemployment rate: the natural rate of those years, for a run
+    that starts before the last of them (held at its last value after it). Default: the
+    natural rate is the start year's observed rate, held for the whole run. A reduced form
+    for what moves the natural rate over decades and is not modelled (demography,
+    institutions, formalisation); an in-sample fit, set by ``calibrate`` to its fit years
+    (docs/ODD.md, "Natural rate")."""
     trend_level_weight: Share = 0.3
     """Assumption (bounds 0.1-0.6). Holt filter weight on each year's output in potential
     output's level: how fast potential output absorbs a lasting change in output."""
@@ -465,6 +474,14 @@ class LabourMarket(Strict):
     skill_wage_ratio: tuple[WageRatio, WageRatio, WageRatio] = (0.7, 1.0, 1.8)
     """Assumption. Wage by skill level (low, medium, high) relative to medium, before
     normalising so the starting mean wage matches the economy's; each 0.01 to 100."""
+
+    @model_validator(mode="after")
+    def _natural_rate_window(self) -> LabourMarket:
+        years = self.natural_rate_years
+        if years is not None and years[1] - years[0] < 4:
+            raise ValueError(f"natural_rate_years: expected a first and a last year at least 4 "
+                             f"years apart (a line through 5 or more years), got {list(years)}")
+        return self
 
     @model_validator(mode="after")
     def _flows_out_of_employment(self) -> LabourMarket:

@@ -407,6 +407,14 @@ class CalibrationFile(Strict):
     parameter_sets: Annotated[int, Field(ge=1, le=100, strict=True)] = 5
     """Distinct near-optimal parameter vectors kept, best first, over which forecasts run (so
     their bands hold parameter uncertainty as well as replicate noise); 1 to 100."""
+    natural_rate: Literal["start_year", "fitted_line"] = "start_year"
+    """The natural rate of unemployment over the fit: ``start_year`` holds the start year's
+    observed rate; ``fitted_line`` takes the OLS line of the economy's observed rate over the
+    fit years (``start_year`` to the last fit year), sets
+    ``labour_market.natural_rate_years`` to them in every run of the fit and writes it into
+    the fitted parameters. The line is fitted directly, not searched: a first stage, like the
+    Okun elasticity's estimate. A forecast from the last fit year does not use it
+    (docs/ODD.md, "Natural rate")."""
     parameter: Annotated[list[Factor], Field(min_length=1)]
     """The free parameters, declared like the factors of a sensitivity analysis (a config path,
     bounds, unit, label); each is set per economy, so ``economies`` must be left out."""

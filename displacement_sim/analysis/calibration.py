@@ -361,6 +361,11 @@ def params_toml(economy: str, cfg: CalibrationFile, uncertainty: pd.DataFrame,
              "# the data do not identify are commented out: their defaults apply.",
              f'name = "calibrated_{economy}"', ""]
     tables: dict[str, list[str]] = {}
+    if cfg.natural_rate == "fitted_line":
+        tables["labour_market"] = [
+            "# The natural rate over the fit years: the OLS line of the observed rate (a first",
+            "# stage, not searched); runs that start in the last of them or later do not use it.",
+            f"natural_rate_years = [{cfg.start_year}, {cfg.fit_until}]"]
     for p in cfg.parameter:
         *section, key = p.path.split(".")
         value = float(unc.loc[p.name, "best"])

@@ -442,6 +442,78 @@ def largest_remainder(shares: np.ndarray, total: int) -> np.ndarray:
 # Drivers, labour demand and wages
 
 
+def natural_rate_path(years: np.ndarray, unemployment: np.ndarray,
+                      window: tuple[int, int] | None, start_year: int, months: int,
+                      start_rate: float) -> np.ndarray:
+    """Monthly natural rate of unemployment: a line fitted to the observed rate over a window.
+
+    With a window ``(first, last)`` that ends after the start year, the natural rate in the
+    years up to ``last`` is the OLS line ``a + b (y - first)`` of the observed annual rate on
+    the year over ``first..last``; from ``last`` on it is held at the line's value there. A
+    month ``m`` sits at year ``start_year + (m + 0.5) / 12 - 0.5``, so the mean over a year's
+    twelve months is the line's value for that year. Without a window, or with one that ends
+    at or before the start year, the natural rate is ``start_rate`` throughout: the model does
+    not forecast the natural rate.
+
+    The line is a reduced form of what moves the natural rate over a run of years
+    (demography, labour-market institutions, formalisation, matching efficiency), none of them
+    modelled. It is an in-sample fit to the years it covers, and it sees the years it covers:
+    a forecast from the last year of a window does not use it.
+
+    Parameters
+    ----------
+    years : numpy.ndarray
+        Calendar years of ``unemployment``.
+    unemployment : numpy.ndarray
+        Observed annual unemployment rate (share), NaN where missing.
+    window : tuple of (int, int) or None
+        First and last year of the fit, inclusive.
+    start_year : int
+        Calendar year of month 0.
+    months : int
+        Last month of the path.
+    start_rate : float
+        The natural rate without a line (the observed rate of the start year).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (months + 1,): the natural rate (share), at least 0.001 and at most 0.5.
+
+    Raises
+    ------
+    ValueError
+        If the window holds fewer than five observed years.
+
+    References
+    ----------
+    Staiger, D., Stock, J. H. & Watson, M. W. (1997). The NAIRU, unemployment and monetary
+    policy. Journal of Economic Perspectives 11(1), 33-49. doi:10.1257/jep.11.1.33
+
+    Examples
+    --------
+    A rate falling by one point a year over 2000-2004, from a run that starts in 2002:
+
+    >>> years = np.arange(2000, 2005)
+    >>> path = natural_rate_path(years, 0.08 - 0.01 * (years - 2000), (2000, 2004), 2002, 36,
+    ...                          0.06)
+    >>> round(float(path[:12].mean()), 4), round(float(path[-1]), 4)
+    (0.06, 0.04)
+    """
+    if window is None or window[1] <= start_year:
+        return np.full(months + 1, float(start_rate))
+    first, last = window
+    years = np.asarray(years)
+    u = np.asarray(unemployment, dtype=float)
+    inside = (years >= first) & (years <= last) & np.isfinite(u)
+    if inside.sum() < 5:
+        raise ValueError(f"the natural-rate window {first}-{last} holds "
+                         f"{int(inside.sum())} observed years; at least 5 are needed")
+    slope, intercept = np.polyfit(years[inside] - first, u[inside], 1)
+    t = np.minimum(start_year + (np.arange(months + 1) + 0.5) / 12.0 - 0.5, last)
+    return np.clip(intercept + slope * (t - first), 0.001, 0.5)
+
+
 def holt_potential(log_output: np.ndarray, growth0: float, level_weight: float,
                    growth_weight: float) -> np.ndarray:
     """One-sided potential output: Holt's linear trend on annual log output.

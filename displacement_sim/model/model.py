@@ -269,6 +269,17 @@ class DisplacementModel(mesa.Model):
         # state at the US job-finding rate (docs/ODD.md, "Initialisation").
         u = np.array([pr.unemployment_rate for pr in self.profiles])
         self.u_star = u
+        # The natural rate by month: the start rate, or a line fitted to a window of observed
+        # years (docs/ODD.md, "Natural rate"); labour demand moves with 1 - u*.
+        self.natural_path = np.empty((self.months_total + 1, self.n_economies))
+        for e, iso in enumerate(self.economy_codes):
+            hist = self.inputs.histories[iso]
+            window = tuple(int(y) for y in P.natural_rate_years[e])
+            use = window[0] >= 0 and not P.flat[e]
+            self.natural_path[:, e] = market.natural_rate_path(
+                hist.years, hist.unemployment_rate, window if use else None, self.start_year,
+                self.months_total, u[e])
+        self.natural_demand = (1.0 - self.natural_path) / (1.0 - u)
         u_us = self.us_profile.unemployment_rate
         odds, odds_us = u / (1.0 - u), u_us / (1.0 - u_us)
         scale = np.minimum(1.0, odds / odds_us)
@@ -609,8 +620,8 @@ class DisplacementModel(mesa.Model):
         if self._burning:
             trend = np.ones(self.n_economies)
         u = self._unemployment_rate() if self._burning else self._last_unemployment
-        target = market.wage_curve_target(u, self.u_star,
-                                          P.wage_curve_elasticity)
+        reference = self.u_star if self._burning else self.natural_path[m]
+        target = market.wage_curve_target(u, reference, P.wage_curve_elasticity)
         self.wage_slack = market.partial_adjustment(self.wage_slack, target,
                                                     P.wage_adjustment_months)
         self.wage_trend = trend
@@ -628,8 +639,11 @@ class DisplacementModel(mesa.Model):
         m = self._driver_month()
         lf = self._labour_targets()[0].sum(axis=(1, 2))
         wage_term = self.wage_slack ** -P.labour_demand_elasticity
-        cycle = 1.0 if self._burning else self.cycle_path[m] ** self.okun
-        scale = self.kappa * lf * cycle * wage_term
+        if self._burning:
+            scale = self.kappa * lf * wage_term
+        else:
+            scale = (self.kappa * lf * self.cycle_path[m] ** self.okun * wage_term
+                     * self.natural_demand[m])
         if self._burning:
             mix = self.share0
         else:

@@ -63,6 +63,7 @@ class EconomyParams:
     exit_rate_unemployed: np.ndarray
     okun_elasticity: np.ndarray      # nan: estimated from the economy's history
     trend_level_weight: np.ndarray
+    natural_rate_years: np.ndarray   # (n, 2) int: first and last year of the line; -1: none
     trend_growth_weight: np.ndarray
     wage_curve_elasticity: np.ndarray
     wage_adjustment_months: np.ndarray
@@ -159,6 +160,8 @@ def resolve(settings: Sequence[EconomySettings]) -> EconomyParams:
         okun_elasticity=col(lambda s: np.nan if lm(s).okun_elasticity is None
                             else lm(s).okun_elasticity),
         trend_level_weight=col(lambda s: lm(s).trend_level_weight),
+        natural_rate_years=np.array([lm(s).natural_rate_years or (-1, -1) for s in settings],
+                                    dtype=np.int64).reshape(len(settings), 2),
         trend_growth_weight=col(lambda s: lm(s).trend_growth_weight),
         wage_curve_elasticity=col(lambda s: lm(s).wage_curve_elasticity),
         wage_adjustment_months=col(lambda s: lm(s).wage_adjustment_months),

@@ -207,6 +207,10 @@ class Calibrator:
                 firms_per_sector=cfg.firms_per_sector)
         except ScenarioError as exc:
             raise CalibrationError(f"{self._source}: key 'base': {exc}") from None
+        if cfg.natural_rate == "fitted_line":
+            self._base = with_updates(self._base, {
+                f"economy.{self.economy}.labour_market.natural_rate_years":
+                    [cfg.start_year, cfg.fit_until]}, self._source)
         if self.updates:
             self._base = with_updates(self._base, dict(self.updates), "--set")
         self._check_parameters()

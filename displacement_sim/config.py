@@ -625,6 +625,15 @@ class EconomySettings(Strict):
     policy: Policy = Policy()
     exposure: Exposure = Exposure()
 
+    @model_validator(mode="after")
+    def _line_sees_only_observed_years(self) -> EconomySettings:
+        years, until = self.labour_market.natural_rate_years, self.drivers.observed_until
+        if years is not None and until is not None and years[1] > until:
+            raise ValueError(f"labour_market.natural_rate_years: the line's last year "
+                             f"({years[1]}) is after drivers.observed_until ({until}); "
+                             f"expected at most {until}, so that it uses observed years only")
+        return self
+
 
 SECTIONS: tuple[str, ...] = tuple(EconomySettings.model_fields)
 
@@ -686,6 +695,9 @@ class Scenario(Strict):
                 msg = err["msg"]
                 if err["type"] == "extra_forbidden":
                     msg = "unknown key (check the spelling; see docs/scenarios.md for the keys)"
+                if not path:  # a check across sections: its message names the keys
+                    raise ValueError(f"economy.{iso}.{msg.removeprefix('Value error, ')}"
+                                     ) from None
                 got = "" if err["type"] in ("extra_forbidden", "missing") else \
                     f" (got {err.get('input')!r})"
                 raise ValueError(f"economy.{iso}.{path}: {msg}{got}") from None

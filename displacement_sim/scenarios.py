@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -371,9 +372,11 @@ def format_validation_error(source: str, exc: ValidationError,
             loc = loc[1:]
         path = ".".join(loc) or "(top level)"
         msg = err["msg"]
-        if not loc and msg.startswith("Value error, economy."):
-            # An economy override: the validator puts the key path first.
-            path, _, msg = msg.removeprefix("Value error, ").partition(": ")
+        head, sep, rest = msg.removeprefix("Value error, ").partition(": ")
+        if not loc and sep and re.fullmatch(r"[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)+", head):
+            # A check across keys (an economy override, or sections of the settings): the
+            # validator puts the key path first.
+            path, msg = head, "Value error, " + rest
         if err["type"] == "extra_forbidden":
             msg = "unknown key (check the spelling; see docs/scenarios.md for the keys)"
         elif err["type"] == "missing":

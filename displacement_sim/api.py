@@ -338,7 +338,8 @@ def calibrate(config: Any, economies: Sequence[str] | None = None,
               executor: ExecutorLike = None, *, progress: bool = True,
               update_shipped: bool = False, seed: int | None = None,
               updates: Mapping[str, Any] | None = None, docs: str | Path | None = None,
-              command: str | None = None) -> dict[str, Calibrator]:
+              command: str | None = None, replay: str | Path | None = None
+              ) -> dict[str, Calibrator]:
     """Calibrate economies (:func:`displacement_sim.workflows.calibration.calibrate`).
 
     Parameters
@@ -367,6 +368,10 @@ def calibrate(config: Any, economies: Sequence[str] | None = None,
         Also write the calibration page there (e.g. ``docs/calibration.md``), figures beside it.
     command : str, optional
         The command line, quoted in the page.
+    replay : str or Path, optional
+        With ``docs``: the results folder of a run that replays observed years (e.g.
+        ``displacement-sim run baseline --start-year 2005 --years 18``), whose scores per
+        economy the page shows.
 
     Returns
     -------
@@ -375,7 +380,7 @@ def calibrate(config: Any, economies: Sequence[str] | None = None,
     """
     return _calibrate(config, economies, train_until, out=out, executor=executor,
                       progress=progress, update_shipped=update_shipped, seed=seed,
-                      updates=updates, docs=docs, command=command)
+                      updates=updates, docs=docs, command=command, replay=replay)
 
 
 def validate(config: Any, origins: Sequence[int], economies: Sequence[str] | None = None,

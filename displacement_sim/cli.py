@@ -175,6 +175,10 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--docs", type=Path,
                      help="also write the calibration page here (e.g. docs/calibration.md), "
                           "figures beside it")
+    cal.add_argument("--replay", type=Path,
+                     help="with --docs: show on the page the scores of this results folder of a "
+                          "run over observed years (e.g. the output of run baseline "
+                          "--start-year 2005 --years 18)")
     _add_set_option(cal, "the base scenario (the free parameters apply on top)")
     _add_executor_options(cal, force=False)  # candidate runs are keyed by what they are
 
@@ -304,7 +308,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
                                    executor=ex, progress=not args.quiet,
                                    update_shipped=args.update_shipped, seed=args.seed,
                                    updates=_updates(args), docs=args.docs,
-                                   command=_command_line())
+                                   command=_command_line(), replay=args.replay)
     except RunError as exc:  # runs failed (not the input): exit 1, as a failed run does
         print(f"error: {exc}", file=sys.stderr)
         return 1

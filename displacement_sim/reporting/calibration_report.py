@@ -8,6 +8,7 @@ Figures are built with the object API (``matplotlib.figure.Figure``) and written
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from matplotlib.figure import Figure
 from displacement_sim.constants import ECONOMIES, ECONOMY_NAMES
 from displacement_sim.files import atomic_write_bytes, atomic_write_text
 from displacement_sim.reporting.plots import png_bytes
+from displacement_sim.reporting.report import history_markdown
 from displacement_sim.studies import CalibrationFile
 from displacement_sim.targets import TARGET_SERIES
 
@@ -126,10 +128,15 @@ def _pinned_by(sens: pd.DataFrame, parameter: str) -> str:
     return ", ".join(f"{r.series} ({r.change_in_scales:+.2g})" for r in d.itertuples())
 
 
+REPLAY_SCORES = "history_scores.csv"
+"""The scores file of a run over observed years (``reporting.report.write_history_fit``)."""
+
+
 def write_calibration_report(tables: str | Path, page: str | Path,
                              cfg: CalibrationFile | None = None,
                              command: str | None = None,
-                             seconds: float | None = None) -> Path:
+                             seconds: float | None = None,
+                             replay: str | Path | None = None) -> Path:
     """Write the calibration page and its figures (in ``<page stem>/`` beside it).
 
     Parameters
@@ -146,6 +153,9 @@ def write_calibration_report(tables: str | Path, page: str | Path,
         The command that made the tables, quoted.
     seconds : float, optional
         How long it took, quoted.
+    replay : path, optional
+        The results folder of a run over observed years (``history_scores.csv``, and the
+        command in its ``history.md``): its scores per economy are shown on the page.
 
     Returns
     -------
@@ -177,6 +187,8 @@ def write_calibration_report(tables: str | Path, page: str | Path,
              "[validation.md](validation.md).", ""]
     if command:
         lines += ["```sh", command, "```", ""]
+    if replay is not None:
+        lines += _replay(Path(replay), fig_dir, page.stem)
     lines += _method(cfg, hist, summ, seconds)
     atomic_write_bytes(fig_dir / "convergence.png", png_bytes(plot_convergence(hist), dpi=90))
     lines += ["![Convergence](" + f"{page.stem}/convergence.png)", ""]
@@ -190,6 +202,27 @@ def write_calibration_report(tables: str | Path, page: str | Path,
                   f"![{iso} in-sample fit]({page.stem}/{iso}_fit.png)", ""]
     atomic_write_text(page, "\n".join(lines))
     return page
+
+
+def _replay(folder: Path, fig_dir: Path, stem: str) -> list[str]:
+    """The replay of history with the shipped parameters: its command, scores and figure."""
+    scores = pd.read_csv(folder / REPLAY_SCORES)
+    made = folder / "history.md"
+    found = re.search(r"^Made with `(.+)`\.$", made.read_text(), re.M) if made.is_file() else None
+    out = ["## Replay of history with these parameters", ""]
+    if found:
+        out += ["```sh", found.group(1), "```", ""]
+    out += ["The run starts from the profile of its first year and follows the observed drivers; "
+            "the parameters are the shipped ones above, fitted on years that include the "
+            "replayed ones, so this is an **in-sample** check (out of sample: "
+            "[validation.md](validation.md)). The error in the last year is that in "
+            f"{int(scores['last_year'].max())}.", "", history_markdown(scores)]
+    figure = folder / "figures" / "history_unemployment.png"
+    if figure.is_file():
+        atomic_write_bytes(fig_dir / "replay_unemployment.png", figure.read_bytes())
+        out += [f"![Replay: unemployment, model and observed]({stem}/replay_unemployment.png)",
+                ""]
+    return out
 
 
 def _method(cfg: CalibrationFile | None, hist: dict[str, pd.DataFrame],

@@ -147,6 +147,38 @@ def write_summaries(df: pd.DataFrame, root: str | Path,
     return paths
 
 
+def history_markdown(scores: pd.DataFrame) -> str:
+    """The replay's scores as Markdown: a one-line summary, the table per economy, a note.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        ``history_scores.csv`` (:func:`displacement_sim.analysis.history.history_fit`).
+
+    Returns
+    -------
+    str
+        The Markdown text.
+    """
+    ok = int((scores["mae_pp"] <= 1.0).sum())
+    beats = int(scores["beats_persistence"].sum())
+    table = pd.DataFrame({
+        "Economy": scores["economy"].map(ECONOMY_NAMES),
+        "Years": scores["first_year"].astype(str) + "-" + scores["last_year"].astype(str),
+        "MAE (pp)": scores["mae_pp"].map("{:.2f}".format),
+        "Bias (pp)": scores["bias_pp"].map("{:+.2f}".format),
+        "Error in last year (pp)": scores["error_last_pp"].map("{:+.2f}".format),
+        "MAE of persistence (pp)": scores["mae_persistence_pp"].map("{:.2f}".format),
+        "Beats persistence": scores["beats_persistence"].map({True: "yes", False: "no"}),
+    })
+    return (f"Mean absolute error at most 1 pp in {ok} of {len(scores)} economies; the model "
+            f"beats the naive benchmark (the start year's rate kept) in {beats} of "
+            f"{len(scores)}.\n\n{_frame_to_markdown(table)}\n\n"
+            "Model: annual means of the monthly unemployment rate, averaged over runs. "
+            "Observed: WDI SL.UEM.TOTL.ZS (ILO modelled estimates). The start year is not "
+            "scored: the model starts there at the observed rate.\n")
+
+
 def write_history_fit(paths: pd.DataFrame, scores: pd.DataFrame, root: str | Path,
                       command: str = "") -> list[Path]:
     """Write the replay of history against observed unemployment (CSV, Markdown, figure).
@@ -176,25 +208,8 @@ def write_history_fit(paths: pd.DataFrame, scores: pd.DataFrame, root: str | Pat
     written = [root / "history_paths.csv", root / "history_scores.csv", root / "history.md"]
     atomic_write_text(written[0], paths.to_csv(index=False))
     atomic_write_text(written[1], scores.to_csv(index=False))
-    ok = int((scores["mae_pp"] <= 1.0).sum())
-    beats = int(scores["beats_persistence"].sum())
-    table = pd.DataFrame({
-        "Economy": scores["economy"].map(ECONOMY_NAMES),
-        "Years": scores["first_year"].astype(str) + "-" + scores["last_year"].astype(str),
-        "MAE (pp)": scores["mae_pp"].map("{:.2f}".format),
-        "Bias (pp)": scores["bias_pp"].map("{:+.2f}".format),
-        "Error in last year (pp)": scores["error_last_pp"].map("{:+.2f}".format),
-        "MAE of persistence (pp)": scores["mae_persistence_pp"].map("{:.2f}".format),
-        "Beats persistence": scores["beats_persistence"].map({True: "yes", False: "no"}),
-    })
     text = ("# Replay of history: unemployment rate, model against observed\n\n"
-            + (f"Made with `{command}`.\n\n" if command else "")
-            + f"Mean absolute error at most 1 pp in {ok} of {len(scores)} economies; the model "
-            f"beats the naive benchmark (the start year's rate kept) in {beats} of "
-            f"{len(scores)}.\n\n{_frame_to_markdown(table)}\n\n"
-            "Model: annual means of the monthly unemployment rate, averaged over runs. "
-            "Observed: WDI SL.UEM.TOTL.ZS (ILO modelled estimates). The start year is not "
-            "scored: the model starts there at the observed rate.\n")
+            + (f"Made with `{command}`.\n\n" if command else "") + history_markdown(scores))
     atomic_write_text(written[2], text)
     fig = figure_history(paths)
     written.append(save_png(fig, root / "figures" / "history_unemployment.png", dpi=100))

@@ -34,7 +34,10 @@ from displacement_sim.data import load_displaced_survey
 from displacement_sim.errors import CalibrationError, RunError, ScenarioError
 from displacement_sim.files import atomic_write_text, lock_scope
 from displacement_sim.model.inputs import check_inputs
-from displacement_sim.reporting.calibration_report import write_calibration_report
+from displacement_sim.reporting.calibration_report import (
+    REPLAY_SCORES,
+    write_calibration_report,
+)
 from displacement_sim.resources import calibrated_dir, output_dir
 from displacement_sim.scenarios import (
     format_validation_error,
@@ -452,7 +455,8 @@ def calibrate(config: str | Path | CalibrationFile, economies: Sequence[str] | N
               executor: ExecutorLike = None, progress: bool = True,
               update_shipped: bool = False, *, seed: int | None = None,
               updates: Mapping[str, Any] | None = None, docs: str | Path | None = None,
-              command: str | None = None) -> dict[str, Calibrator]:
+              command: str | None = None, replay: str | Path | None = None
+              ) -> dict[str, Calibrator]:
     """Calibrate several economies; write their tables, and their parameters as TOML.
 
     The fitted parameters go to the output folder (``<out>/<full|train_until_YEAR>/params/
@@ -488,6 +492,9 @@ def calibrate(config: str | Path | CalibrationFile, economies: Sequence[str] | N
         write_calibration_report`).
     command : str, optional
         The command line, quoted in the page.
+    replay : path, optional
+        The results folder of a run that replays observed years (``history_scores.csv``),
+        whose scores the page shows (with ``docs``).
 
     Returns
     -------
@@ -514,6 +521,9 @@ def calibrate(config: str | Path | CalibrationFile, economies: Sequence[str] | N
     if update_shipped and cfg.train_until:
         raise CalibrationError("--update-shipped: a fit with --train-until is for scoring out "
                                "of sample and never replaces the shipped parameters")
+    if replay is not None and not (docs is not None and (Path(replay) / REPLAY_SCORES).is_file()):
+        raise CalibrationError(f"--replay: expected, with --docs, the results folder of a run "
+                               f"over observed years (holding {REPLAY_SCORES}); got {replay}")
     root = Path(out) if out else output_dir() / "calibration" / cfg.name
     suffix = f"train_until_{cfg.train_until}" if cfg.train_until else "full"
     fitted: dict[str, Calibrator] = {}
@@ -543,5 +553,5 @@ def calibrate(config: str | Path | CalibrationFile, economies: Sequence[str] | N
             atomic_write_text(calibrated_dir() / f"{iso}.toml", cal.to_toml())
     if docs is not None:
         # No time on the page: a repeated command reads its runs back in seconds.
-        write_calibration_report(root / suffix / "tables", docs, cfg, command)
+        write_calibration_report(root / suffix / "tables", docs, cfg, command, replay=replay)
     return fitted

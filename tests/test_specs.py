@@ -226,8 +226,8 @@ def test_the_specs_of_10000_sample_points_take_well_under_a_few_seconds() -> Non
     _, small = expand(sample[:1_000])
     ids, seconds = expand(sample)
     assert len(ids) > 9_000  # a Sobol sample repeats a few points
-    # Linear in the sample (a quadratic pass would take 100 times the small one), and an
-    # absolute bound loose enough for a loaded CI machine: 1 s on the reference machine,
-    # 3.4 s once on a busy 2-core CI runner.
+    # Linear in the sample: a quadratic pass would take 100 times the small one. Only the
+    # ratio is tested, since wall time on a shared machine is not a property of the code
+    # (1 s for 10,000 specs on the reference machine; 3.4 s and 10.3 s on loaded 2-core
+    # runners). benchmarks/ measures the speed itself.
     assert seconds < 25 * small + 0.5, f"{seconds:.2f} s for 10,000 specs, {small:.2f} s for 1,000"
-    assert seconds < 10.0, f"{seconds:.2f} s for 10,000 specs (1 s on the reference machine)"

@@ -333,6 +333,89 @@ def sensitivity(spec: AnalysisFile | str | Path, out: str | Path | None = None,
 
 
 @lock_scope()
+def discover(results: str | Path, outcome: str, threshold: str, option: str | None = None, *,
+             reference: str | None = None, economy: str | None = None,
+             out: str | Path | None = None, min_density: float = 0.8,
+             peel_alpha: float = 0.05, mass_min: float = 0.05,
+             command: str | None = None) -> Any:
+    """Scenario discovery (PRIM) over a sweep or sensitivity output: where does an option fail?
+
+    Reads the cases (:func:`displacement_sim.workflows.discovery.load_cases`), flags those
+    where ``option`` is worse than ``threshold`` on ``outcome``, runs PRIM
+    (:func:`displacement_sim.analysis.discovery.find_box`) and writes ``trajectory.csv``,
+    ``box.csv``, ``cases.csv``, ``discovery.png`` and ``summary.md`` (docs/discovery.md).
+    Every input is checked before anything is written.
+
+    Parameters
+    ----------
+    results : str or Path
+        The output folder of ``batch`` or ``sensitivity``.
+    outcome : str
+        A run outcome (``outcomes.RUN_OUTCOMES``).
+    threshold : str
+        A number, ``"reference"``, or ``"reference+X"`` / ``"reference-X"``
+        (:func:`displacement_sim.analysis.discovery.parse_threshold`).
+    option : str, optional
+        Batch: ``KEY=VALUE`` pairs or a scenario name; sensitivity analysis: its name (the
+        default) or ``<name>-ref``.
+    reference : str, optional
+        The reference option (default: the first value of each of the option's keys; in a
+        sensitivity analysis, its reference runs).
+    economy : str, optional
+        An ISO3 code, or ``"all"`` to pool economies (default: each economy a case).
+    out : str or Path, optional
+        Where the files go (default ``<results>/discovery``).
+    min_density : float
+        The density the chosen box must reach (default 0.8).
+    peel_alpha : float
+        Share of the cases peeled off at each step (default 0.05).
+    mass_min : float
+        Smallest share of the cases a box may hold (default 0.05).
+    command : str, optional
+        The command that made it, shown in the summary.
+
+    Returns
+    -------
+    DiscoveryResult
+        ``cases``, ``threshold``, ``failing``, ``discovery`` and the ``paths`` written.
+
+    Raises
+    ------
+    DisplacementSimError
+        One line naming what was expected: a folder that is not a sweep or sensitivity output,
+        an unknown outcome, option or economy, a bad threshold, or one no case fails.
+    """
+    from displacement_sim.analysis.discovery import fails, find_box, parse_threshold
+    from displacement_sim.reporting.discovery import write_discovery
+    from displacement_sim.workflows.discovery import DiscoveryResult, load_cases
+
+    for name, value, low, high in (("--min-density", min_density, 0.0, 1.0),
+                                   ("--peel-alpha", peel_alpha, 0.0, 0.5),
+                                   ("--mass-min", mass_min, 0.0, 1.0)):
+        if not low < value <= high:
+            raise DisplacementSimError(f"{name}: {value:g}: expected a number above {low:g} "
+                                       f"and at most {high:g}")
+    limit = parse_threshold(threshold)
+    cases = load_cases(results, outcome, option, reference, economy,
+                       need_reference=limit.relative)
+    failing = fails(cases.value, limit.levels(cases.reference_value, len(cases.value)),
+                    cases.outcome.better)
+    found = find_box(cases.params, failing, cases.labels, min_density=min_density,
+                     peel_alpha=peel_alpha, paste_alpha=peel_alpha, mass_min=mass_min)
+    root = Path(results)
+    folder = Path(out) if out is not None else root / "discovery"
+    if cases.kind == "batch" and folder.resolve().is_relative_to(root.resolve()):
+        store = ResultsStore(root)
+        store.claim()
+        with store.recording():
+            paths = write_discovery(cases, limit, found, folder, failing, command)
+    else:
+        with writing(folder if out is not None else root):
+            paths = write_discovery(cases, limit, found, folder, failing, command)
+    return DiscoveryResult(cases, limit, failing, found, paths)
+
+
+@lock_scope()
 def calibrate(config: Any, economies: Sequence[str] | None = None,
               train_until: int | None = None, out: str | Path | None = None,
               executor: ExecutorLike = None, *, progress: bool = True,

@@ -148,6 +148,33 @@ def build_parser() -> argparse.ArgumentParser:
     summ.add_argument("results", type=Path, help="a results folder, e.g. outputs/baseline")
     summ.add_argument("--metrics", help="comma-separated metrics (default: all)")
 
+    disc = sub.add_parser("discover", help="scenario discovery (PRIM): where in a sweep or "
+                                           "sensitivity output does an option fail a threshold; "
+                                           "docs/discovery.md")
+    disc.add_argument("results", type=Path,
+                      help="output folder of batch or sensitivity, e.g. outputs/capacity_sweep")
+    disc.add_argument("--option",
+                      help="batch: KEY=VALUE[,KEY=VALUE] of sweep parameters or scenario, or a "
+                           "scenario name; sensitivity: its name (default) or <name>-ref")
+    disc.add_argument("--outcome", required=True,
+                      help="a run outcome (docs/outputs.md, 'Run outcomes'), e.g. reemployed_24m")
+    disc.add_argument("--threshold", required=True,
+                      help="a number, 'reference', or 'reference+X'/'reference-X': a case fails "
+                           "when the option is worse than it (the outcome's direction of better)")
+    disc.add_argument("--reference",
+                      help="the option to compare with, same keys as --option (default: the first "
+                           "value of each; sensitivity: its reference runs)")
+    disc.add_argument("--economy",
+                      help="one economy (ISO3) or 'all' to pool (default: each economy a case)")
+    disc.add_argument("--out", type=Path, help="folder for the files (default: RESULTS/discovery)")
+    disc.add_argument("--min-density", type=float, default=0.8,
+                      help="the chosen box is the largest coverage with at least this density "
+                           "(default 0.8)")
+    disc.add_argument("--peel-alpha", type=float, default=0.05,
+                      help="share of the cases peeled off per step (default 0.05)")
+    disc.add_argument("--mass-min", type=float, default=0.05,
+                      help="smallest share of the cases in a box (default 0.05)")
+
     sens = sub.add_parser("sensitivity", help="global sensitivity analysis (SALib)")
     sens.add_argument("file", type=Path, help="analysis file, e.g. scenarios/sensitivity/...")
     sens.add_argument("--out", type=Path, help="results folder (default: outputs/<name>)")
@@ -427,6 +454,29 @@ def _cmd_summarize(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_discover(args: argparse.Namespace) -> int:
+    import shlex
+
+    from displacement_sim import api
+
+    words = ["displacement-sim", "discover", str(args.results)]
+    for key in ("option", "outcome", "threshold", "reference", "economy"):
+        if getattr(args, key) is not None:
+            words += [f"--{key}", str(getattr(args, key))]
+    result = api.discover(args.results, args.outcome, args.threshold, args.option,
+                          reference=args.reference, economy=args.economy, out=args.out,
+                          min_density=args.min_density, peel_alpha=args.peel_alpha,
+                          mass_min=args.mass_min,
+                          command=" ".join(shlex.quote(w) for w in words))
+    chosen = result.discovery.trajectory.loc[result.discovery.chosen]
+    print(f"{result.discovery.n_failing} of {result.discovery.n_cases} cases fail; box "
+          f"{int(chosen['box'])}: coverage {chosen['coverage']:.2f}, density "
+          f"{chosen['density']:.2f}, {int(chosen['restricted'])} parameters restricted")
+    for p in result.paths:
+        print(p)
+    return 0
+
+
 def _cmd_compare(args: argparse.Namespace) -> int:
     import shlex
 
@@ -469,6 +519,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": _cmd_run, "batch": _cmd_batch, "summarize": _cmd_summarize,
+            "discover": _cmd_discover,
             "sensitivity": _cmd_sensitivity, "calibrate": _cmd_calibrate,
             "validate": _cmd_validate,
             "compare": _cmd_compare}

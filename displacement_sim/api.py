@@ -398,8 +398,17 @@ def discover(results: str | Path, outcome: str, threshold: str, option: str | No
     limit = parse_threshold(threshold)
     cases = load_cases(results, outcome, option, reference, economy,
                        need_reference=limit.relative)
-    failing = fails(cases.value, limit.levels(cases.reference_value, len(cases.value)),
-                    cases.outcome.better)
+    levels = limit.levels(cases.reference_value, len(cases.value))
+    failing = fails(cases.value, levels, cases.outcome.better)
+    if len(failing) and (failing.all() or not failing.any()):
+        gap = cases.value - levels
+        which = "no case fails" if not failing.any() else "every case fails"
+        want = "some cases fail" if not failing.any() else "some cases pass"
+        raise DisplacementSimError(
+            f"--threshold {threshold}: {which} ({len(failing)} cases; {cases.outcome.name} "
+            f"minus the threshold ranges from {gap.min():.4g} to {gap.max():.4g}, "
+            f"{cases.outcome.better} is better): nothing to discover (expected a threshold "
+            f"that {want})")
     found = find_box(cases.params, failing, cases.labels, min_density=min_density,
                      peel_alpha=peel_alpha, paste_alpha=peel_alpha, mass_min=mass_min)
     root = Path(results)

@@ -238,3 +238,56 @@ def test_nothing_written_in_the_results_on_bad_input(
     assert code == 2 and "error:" in capsys.readouterr().err
     assert sorted(p.relative_to(sweep) for p in sweep.rglob("*")) == before
     assert (sweep / "written.jsonl").read_text() == listed
+
+
+# ------------------------------------------------------------------ a tiny sensitivity sample
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Sobol sample of two factors (N = 4: 24 points), with reference runs, in Viet Nam."""
+    folder = tmp_path_factory.mktemp("discover_sa")
+    (folder / "tiny.toml").write_text(
+        f'extends = "{SCENARIO_DIR / "baseline.toml"}"\nname = "tiny"\n'
+        "min_agents_per_economy = 300\nfirms_per_sector = 5\n")
+    (folder / "sa.toml").write_text(
+        'name = "tiny_sa"\nbase = "tiny.toml"\neconomies = ["VNM"]\nyears = 1\n'
+        'workers_per_agent = 20000\nmethod = "sobol"\nn = 4\nreplicates = 1\nseed = 3\n'
+        '[[factor]]\nname = "share"\npath = "policy.capacity_building.share_of_gdp"\n'
+        'bounds = [0.0, 0.01]\nlabel = "Capacity-building spending"\n'
+        'unit = "share of GDP a year"\n'
+        '[[factor]]\nname = "decline"\npath = "automation.cost_decline_per_year"\n'
+        'bounds = [0.02, 0.15]\nlabel = "Automation cost decline"\n'
+        '[[output]]\nname = "cost"\noutcome = "cost_per_reemployed_usd"\n')
+    api.sensitivity(folder / "sa.toml", out=folder / "out", executor="sequential",
+                    progress=False)
+    return folder / "out"
+
+
+def test_sensitivity_cases_are_the_sample_points(sample: Path) -> None:
+    c = load_cases(sample, OUTCOME)
+    points = pd.read_csv(sample / "sample.csv")
+    assert list(c.params.columns) == ["share", "decline"]  # the file's factors
+    assert c.labels["share"] == "Capacity-building spending (share of GDP a year)"
+    assert len(c.params) == len(points.drop_duplicates(["share", "decline"]))
+    assert c.reference == "tiny_sa-ref"
+    assert c.reference_value is not None and np.isfinite(c.reference_value).all()
+
+
+def test_sensitivity_cli(sample: Path, tmp_path: Path) -> None:
+    values = np.sort(load_cases(sample, "programme_cost_usd", need_reference=False).value)
+    level = float((values[0] + values[-1]) / 2)
+    out = tmp_path / "disc"
+    code = main(["discover", str(sample), "--outcome", "programme_cost_usd", "--threshold",
+                 repr(level), "--out", str(out)])
+    assert code == 0
+    box = pd.read_csv(out / "box.csv").set_index("parameter")
+    assert bool(box.loc["share", "restricted"])  # spending is what drives its cost
+    assert not bool(box.loc["decline", "restricted"])
+
+
+def test_sensitivity_unknown_option(sample: Path, tmp_path: Path,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    err = refused(["discover", str(sample), "--option", "tiny", "--outcome", OUTCOME,
+                   "--threshold", "0.5"], capsys, tmp_path / "d")
+    assert "unknown option 'tiny'" in err and "tiny_sa, tiny_sa-ref" in err

@@ -399,11 +399,17 @@ def _sensitivity_cases(root: Path, store: ResultsStore, manifest: dict[str, Any]
     labels = {f["name"]: (f.get("label") or f["name"]) + (f" ({f['unit']})" if f.get("unit")
                                                           else "") for f in factors}
 
-    def point(run: dict[str, Any]) -> tuple:
-        return tuple(float(run.get("params", {}).get(n, np.nan)) for n in names)
+    def point(run: dict[str, Any], among: list[str] = names) -> tuple:
+        return tuple(float(run.get("params", {}).get(n, np.nan)) for n in among)
 
+    # A reference run sets the factors that its updates switch off, so sample points that
+    # differ only in those share one reference run (stored once, with the first point's
+    # values): reference runs are matched on the other factors.
+    switched = set((definition.get("reference") or {}) if ref else ())
+    paired = [f["name"] for f in factors if str(f.get("path", "")) not in switched]
     opt_runs = [r for r in runs if r["scenario"] == opt]
-    ref_by = {(point(r), r["replicate"]): r["run_id"] for r in runs if r["scenario"] == ref}
+    ref_by = {(point(r, paired), r["replicate"]): r["run_id"] for r in runs
+              if r["scenario"] == ref}
     vals = _outcomes(store, {r["run_id"] for r in opt_runs} | set(ref_by.values()), o.name,
                      economies)
     if not vals:
@@ -421,7 +427,7 @@ def _sensitivity_cases(root: Path, store: ResultsStore, manifest: dict[str, Any]
                 if v is None:
                     continue
                 if ref is not None:
-                    rid = ref_by.get((pt, r["replicate"]))
+                    rid = ref_by.get((point(r, paired), r["replicate"]))
                     w = vals.get((rid, e)) if rid else None
                     if w is None:
                         continue

@@ -471,7 +471,7 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     chosen = result.discovery.trajectory.loc[result.discovery.chosen]
     print(f"{result.discovery.n_failing} of {result.discovery.n_cases} cases fail; box "
           f"{int(chosen['box'])}: coverage {chosen['coverage']:.2f}, density "
-          f"{chosen['density']:.2f}, {int(chosen['restricted'])} parameters restricted")
+          f"{chosen['density']:.2f}, parameters restricted: {int(chosen['restricted'])}")
     for p in result.paths:
         print(p)
     return 0

@@ -156,7 +156,8 @@ def discovery_markdown(cases: Cases, threshold: Threshold, discovery: Discovery,
         f"coverage with density at least {discovery.min_density:g}): box "
         f"{int(chosen['box'])}, coverage {_pct(chosen['coverage'])}, density "
         f"{_pct(chosen['density'])}, {int(chosen['cases'])} cases, "
-        f"{int(chosen['restricted'])} parameters restricted.", ""]
+        f"{int(chosen['restricted'])} parameter{'s' if int(chosen['restricted']) != 1 else ''} "
+        "restricted.", ""]
     restricted = discovery.limits[discovery.limits["restricted"]]
     if restricted.empty:
         lines += ["No parameter is restricted: the failures are not concentrated in any box "

@@ -52,12 +52,14 @@ COMMAND_ARGS: dict[str, list[str]] = {
     "calibrate": ["calibrate", str(CALIBRATION)],
     "compare": ["compare", str(COMPARE)],
     "validate": ["validate", str(CALIBRATION), "--origins", "2013"],
+    "discover": ["discover", "outputs/sweep", "--outcome", "reemployed_24m", "--threshold",
+                 "reference"],
 }
 """Each command with its positional argument: the start of every command line under test."""
 
 API_FUNCTION = {"run": "run", "batch": "batch", "summarize": "summarize",
                 "sensitivity": "sensitivity", "calibrate": "calibrate", "compare": "compare",
-                "validate": "validate"}
+                "validate": "validate", "discover": "discover"}
 """The API function each command calls."""
 
 RUNNING = ("run", "batch", "sensitivity", "calibrate", "compare", "validate")
@@ -131,6 +133,9 @@ def fake_api(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Recor
         "compare": SimpleNamespace(store=store, runs=RUNS, report=[]),
         "validate": SimpleNamespace(scores={"headline": pd.DataFrame({"origin": ["2013"]})},
                                     out=tmp_path),
+        "discover": SimpleNamespace(paths=[], discovery=SimpleNamespace(
+            chosen=0, n_failing=1, n_cases=2, trajectory=pd.DataFrame(
+                {"box": [0], "coverage": [1.0], "density": [0.5], "restricted": [0]}))),
     }
     recorders = {name: Recorder(name, result) for name, result in results.items()}
     for name, recorder in recorders.items():
@@ -228,6 +233,21 @@ PASS_THROUGH: list[tuple[str, list[str], tuple[str, ...], Any]] = [
     ("validate", ["--docs", "d.md"], ("docs",), Path("d.md")),
     ("validate", ["--notes", "n.md"], ("notes",), Path("n.md")),
     ("validate", SETS, ("updates",), SET_VALUES),
+    # discover
+    ("discover", [], ("results",), Path("outputs/sweep")),
+    ("discover", ["--outcome", "employment_rate_horizon"], ("outcome",),
+     "employment_rate_horizon"),
+    ("discover", ["--threshold", "reference-0.05"], ("threshold",), "reference-0.05"),
+    ("discover", [], ("option",), None),
+    ("discover", ["--option", "policy.automation_tax=0.1"], ("option",),
+     "policy.automation_tax=0.1"),
+    ("discover", ["--reference", "policy.automation_tax=0"], ("reference",),
+     "policy.automation_tax=0"),
+    ("discover", ["--economy", "VNM"], ("economy",), "VNM"),
+    ("discover", ["--out", "o"], ("out",), Path("o")),
+    ("discover", ["--min-density", "0.9"], ("min_density",), 0.9),
+    ("discover", ["--peel-alpha", "0.1"], ("peel_alpha",), 0.1),
+    ("discover", ["--mass-min", "0.1"], ("mass_min",), 0.1),
 ]
 """(command, options, where the API receives the value, the value)."""
 

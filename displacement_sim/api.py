@@ -520,5 +520,75 @@ def validate(config: Any, origins: Sequence[int], economies: Sequence[str] | Non
                      docs=docs, notes=notes, command=command)
 
 
-__all__ = ["RunResult", "batch", "calibrate", "compare", "run", "sensitivity", "summarize",
-           "validate", "write_history"]
+__all__ = ["RunResult", "batch", "brief", "calibrate", "compare", "run", "sensitivity",
+           "summarize", "validate", "write_history"]
+
+
+@lock_scope()
+def brief(comparison: str | Path, economies: Sequence[str] | None = None,
+          out: str | Path | None = None, *, sensitivity: str | Path | None = None,
+          validation: str | Path | None = None, discount_rate: float | None = None,
+          command: str | None = None) -> list[Path]:
+    """One A4 page per economy (PDF, HTML, CSV and Excel tables) from a comparison's output.
+
+    Parameters
+    ----------
+    comparison : str or Path
+        The output folder of :func:`compare` (``displacement-sim compare``).
+    economies : sequence of str, optional
+        ISO3 codes (default: every economy of the comparison).
+    out : str or Path, optional
+        Where to write (default ``<comparison>/brief``).
+    sensitivity : str or Path, optional
+        The output folder of :func:`sensitivity`: the assumptions that move the result most.
+    validation : str or Path, optional
+        The output folder of :func:`validate`: how far the forecasts held out of sample.
+    discount_rate : float, optional
+        Real discount rate a year for discounted totals (default 0.03,
+        ``analysis.brief.DEFAULT_DISCOUNT_RATE``).
+    command : str, optional
+        The command quoted in each page's footer.
+
+    Returns
+    -------
+    list of Path
+        The files written, five per economy.
+
+    Raises
+    ------
+    ScenarioError
+        If a folder is not what it should be, or an economy is not in the comparison, before
+        anything is written.
+    """
+    from displacement_sim.analysis.brief import DEFAULT_DISCOUNT_RATE
+    from displacement_sim.errors import ScenarioError
+    from displacement_sim.reporting.brief import build_page, load_inputs, write_page
+
+    rate = DEFAULT_DISCOUNT_RATE if discount_rate is None else float(discount_rate)
+    if not (0.0 <= rate < 1.0):
+        raise ScenarioError(f"--discount-rate: expected a rate a year from 0 to below 1 "
+                            f"(0.03 for 3%), got {rate:g}")
+    for p in (comparison, sensitivity, validation):
+        if p is not None:
+            check_path(p, ScenarioError)
+    inputs = load_inputs(comparison, sensitivity, validation)
+    chosen = [e.strip().upper() for e in (economies or inputs.economies) if e.strip()]
+    unknown = [e for e in chosen if e not in inputs.economies]
+    if unknown:
+        raise ScenarioError(f"--economy: {unknown[0]!r} is not in the comparison {comparison} "
+                            f"(its economies: {', '.join(inputs.economies)})")
+    pages = [build_page(inputs, e, rate, command) for e in dict.fromkeys(chosen)]
+    root = Path(comparison)
+    folder = Path(out) if out is not None else root / "brief"
+    paths: list[Path] = []
+    if folder.resolve().is_relative_to(root.resolve()):
+        store = ResultsStore(root)
+        store.claim()
+        with store.recording():
+            for page in pages:
+                paths += write_page(page, folder)
+    else:
+        with writing(folder):
+            for page in pages:
+                paths += write_page(page, folder)
+    return paths

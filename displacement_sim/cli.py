@@ -249,6 +249,26 @@ def build_parser() -> argparse.ArgumentParser:
                       help="override the minimum agents per economy")
     _add_set_option(cmp_, "every option's scenario")
     _add_executor_options(cmp_)
+
+    brf = sub.add_parser("brief", help="one A4 page per economy (PDF, HTML, CSV, Excel) for "
+                                       "policymakers, from a comparison's output folder")
+    brf.add_argument("comparison", type=Path,
+                     help="output folder of `displacement-sim compare`, e.g. "
+                          "outputs/reskilling_options")
+    brf.add_argument("--economy", action="append", type=_codes, dest="economy",
+                     help="ISO3 code; repeatable or comma-separated (default: every economy "
+                          "of the comparison)")
+    brf.add_argument("--out", type=Path, help="folder of the pages (default: "
+                                              "<comparison>/brief)")
+    brf.add_argument("--sensitivity", type=Path,
+                     help="output folder of `displacement-sim sensitivity`: the assumptions "
+                          "that move the result most")
+    brf.add_argument("--validation", type=Path,
+                     help="output folder of `displacement-sim validate`: how far forecasts "
+                          "held out of sample")
+    brf.add_argument("--discount-rate", type=float,
+                     help="real discount rate a year for discounted totals (default 0.03: US "
+                          "OMB Circular A-4, WHO-CHOICE; an assumption for ASEAN economies)")
     return parser
 
 
@@ -518,11 +538,24 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_brief(args: argparse.Namespace) -> int:
+    from displacement_sim import api
+
+    economies = [e for group in (args.economy or []) for e in group] or None
+    paths = api.brief(args.comparison, economies, out=args.out, sensitivity=args.sensitivity,
+                      validation=args.validation, discount_rate=args.discount_rate,
+                      command=_command_line())
+    for path in paths:
+        if path.suffix in (".pdf", ".html"):
+            print(path)
+    return 0
+
+
 COMMANDS = {"run": _cmd_run, "batch": _cmd_batch, "summarize": _cmd_summarize,
             "discover": _cmd_discover,
             "sensitivity": _cmd_sensitivity, "calibrate": _cmd_calibrate,
             "validate": _cmd_validate,
-            "compare": _cmd_compare}
+            "compare": _cmd_compare, "brief": _cmd_brief}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -269,6 +269,23 @@ def build_parser() -> argparse.ArgumentParser:
     brf.add_argument("--discount-rate", type=float,
                      help="real discount rate a year for discounted totals (default 0.03: US "
                           "OMB Circular A-4, WHO-CHOICE; an assumption for ASEAN economies)")
+
+    dash = sub.add_parser("dashboard", help="serve the policy dashboard (Mesa SolaraViz) on "
+                                            "this machine; docs/dashboard.md")
+    dash.add_argument("--economy", default="VNM", help="economy shown first (ISO3, any case)")
+    dash.add_argument("--host", default="127.0.0.1",
+                      help="address to listen on (default 127.0.0.1: this machine only)")
+    dash.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    dash.add_argument("--store", type=Path,
+                      help="results folder of the dashboard's runs (default outputs/dashboard)")
+    dash.add_argument("--replicates", type=int, default=4, help="runs per setting (default 4)")
+    dash.add_argument("--years", type=int, default=5, help="horizon in years (default 5)")
+    dash.add_argument("--agents", type=int, default=2000,
+                      help="worker agents per run (default 2000)")
+    dash.add_argument("--precompute", type=_codes, metavar="ECONOMIES",
+                      help="first store current policy's runs of these economies "
+                           "(comma-separated ISO3, or ALL), so the page shows them at once")
+    dash.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
 
@@ -538,6 +555,36 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_dashboard(args: argparse.Namespace) -> int:
+    from displacement_sim.config import _economy_code
+    from displacement_sim.constants import ECONOMIES
+
+    def codes_of(option: str, codes: list[str]) -> list[str]:
+        try:
+            return [_economy_code(c) for c in codes]
+        except ValueError as exc:
+            raise UsageError(f"{option}: {exc}") from None
+
+    economy = codes_of("--economy", [args.economy])[0]
+    for name in ("replicates", "years", "agents"):
+        if getattr(args, name) < 1:
+            raise UsageError(f"--{name} must be at least 1, got {getattr(args, name)}")
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port must be 0 to 65535, got {args.port}")
+    from displacement_sim.app.dashboard import Settings, precompute, serve
+    from displacement_sim.resources import output_dir
+
+    settings = Settings(economy, args.replicates, args.years, args.agents,
+                        args.store if args.store is not None else output_dir() / "dashboard")
+    if args.precompute:
+        codes = list(ECONOMIES) if [c.upper() for c in args.precompute] == ["ALL"] else \
+            codes_of("--precompute", args.precompute)
+        precompute(settings, codes, progress=not args.quiet)
+    print(f"dashboard: http://{args.host}:{args.port}/ (Ctrl-C stops it)", file=sys.stderr)
+    serve(settings, args.host, args.port)
+    return 0
+
+
 def _cmd_brief(args: argparse.Namespace) -> int:
     from displacement_sim import api
 
@@ -555,7 +602,8 @@ COMMANDS = {"run": _cmd_run, "batch": _cmd_batch, "summarize": _cmd_summarize,
             "discover": _cmd_discover,
             "sensitivity": _cmd_sensitivity, "calibrate": _cmd_calibrate,
             "validate": _cmd_validate,
-            "compare": _cmd_compare, "brief": _cmd_brief}
+            "compare": _cmd_compare, "dashboard": _cmd_dashboard,
+            "brief": _cmd_brief}
 
 
 def main(argv: list[str] | None = None) -> int:

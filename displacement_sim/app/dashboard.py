@@ -25,6 +25,7 @@ import os
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -384,7 +385,8 @@ def figure(model: PolicyExplorer) -> matplotlib.figure.Figure:
         ax.set_ylabel(panel.unit, fontsize=9)
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)
-    axes.flat[0].legend(fontsize=8, loc="best")
+    if axes.flat[0].lines:
+        axes.flat[0].legend(fontsize=8, loc="best")
     fig.suptitle(f"{ECONOMY_NAMES[model.economy]}: mean and range over replicates",
                  fontsize=11)
     return fig
@@ -435,6 +437,16 @@ def Paths(model: PolicyExplorer) -> solara.FigureMatplotlib:
     return solara.FigureMatplotlib(figure(model), format="png", dpi=80)
 
 
+def _table(header: list[str], rows: list[list[str]], css: str) -> str:
+    """An HTML table (escaped): solara's Markdown would load KaTeX, which is not shipped."""
+    def cells(tag: str, values: list[str]) -> str:
+        return "".join(f"<{tag}>{escape(v)}</{tag}>" for v in values)
+
+    body = "".join(f"<tr>{cells('td', r)}</tr>" for r in rows)
+    return (f'<table class="{css}" style="border-collapse: collapse; font-size: 14px">'
+            f"<thead><tr>{cells('th', header)}</tr></thead><tbody>{body}</tbody></table>")
+
+
 def Horizon(model: PolicyExplorer) -> solara.Column:
     """The plotted values in the last month, and the levers in effect.
 
@@ -446,26 +458,25 @@ def Horizon(model: PolicyExplorer) -> solara.Column:
     Returns
     -------
     solara.Column
-        Two tables.
+        Two tables (classes ``dashboard-horizon`` and ``dashboard-levers``).
     """
     table = model.horizon()
     sets = list(model.scenarios) + (["difference"] if OPTION in model.scenarios else [])
-    lines = ["| At the horizon | unit | " + " | ".join(sets) + " |",
-             "|---|---|" + "---:|" * len(sets)]
-    for _, row in table.iterrows():
-        lines.append(f"| {row['indicator']} | {row['unit']} | "
-                     + " | ".join(_number(row[s]) for s in sets) + " |")
+    values = [[row["indicator"], row["unit"], *(_number(row[s]) for s in sets)]
+              for _, row in table.iterrows()]
     option = model.scenarios.get(OPTION, model.scenarios[REFERENCE])
-    levers = ["| Lever | config path | current policy | in these runs |", "|---|---|---|---|"]
+    levers = []
     for lever in LEVERS.values():
         now = lever.to_display(resolved_value(model.scenarios[REFERENCE], model.economy,
                                               lever.path))
         set_ = lever.to_display(resolved_value(option, model.economy, lever.path))
-        levers.append(f"| {lever.label} ({lever.unit or '-'}) | `{lever.path}` | {now} | "
-                      f"{set_} |")
+        levers.append([f"{lever.label} ({lever.unit or '-'})", lever.path, str(now),
+                       str(set_)])
     with solara.Column() as column:
-        solara.Markdown("\n".join(lines))
-        solara.Markdown("\n".join(levers))
+        solara.HTML(unsafe_innerHTML=_table(["At the horizon", "unit", *sets], values,
+                                            "dashboard-horizon"))
+        solara.HTML(unsafe_innerHTML=_table(["Lever", "config path", "current policy",
+                                             "in these runs"], levers, "dashboard-levers"))
     return column
 
 

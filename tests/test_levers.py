@@ -77,3 +77,12 @@ def test_choice_outside_its_values_is_refused():
 def test_value_out_of_the_schemas_bounds_names_the_path(one_economy):
     with pytest.raises(ScenarioError, match="policy.hiring_subsidy.share_of_wage"):
         with_levers(one_economy, {"hiring_subsidy": 150.0})
+
+
+def test_docs_list_every_lever_with_its_path_and_unit():
+    from pathlib import Path
+
+    text = (Path(__file__).parents[1] / "docs" / "dashboard.md").read_text(encoding="utf-8")
+    for lever in LEVERS.values():
+        assert f"| `{lever.name}` | {lever.label} | `{lever.path}` | {lever.unit or '-'} |" \
+            in text, lever.name

@@ -424,6 +424,9 @@ class CalibrationFile(Strict):
     def _check(self) -> CalibrationFile:
         if self.end_year <= self.start_year:
             raise ValueError("end_year must be after start_year")
+        if self.natural_rate == "fitted_line" and self.fit_until - self.start_year < 4:
+            raise ValueError(f"natural_rate = 'fitted_line' needs at least 5 fitting years "
+                             f"(got {self.start_year}-{self.fit_until})")
         if self.train_until is not None and not self.start_year < self.train_until < \
                 self.end_year:
             raise ValueError("train_until must lie strictly between start_year and end_year")

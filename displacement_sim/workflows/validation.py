@@ -99,12 +99,14 @@ def check_origins(cfg: CalibrationFile, origins: Sequence[int], source: str) -> 
     if not origins:
         raise CalibrationError(f"{source}: --origins: expected at least one year")
     out = sorted(set(int(o) for o in origins))
+    # A fitted natural-rate line needs five fitting years; otherwise three will do.
+    need = 5 if cfg.natural_rate == "fitted_line" else 3
     for o in out:
-        if not cfg.start_year + 2 <= o < cfg.end_year:
+        if not cfg.start_year + need - 1 <= o < cfg.end_year:
             raise CalibrationError(
-                f"{source}: --origins: {o} is outside {cfg.start_year + 2}-{cfg.end_year - 1} "
-                f"(an origin needs three fitting years from start_year {cfg.start_year} and a "
-                f"year to forecast up to end_year {cfg.end_year})")
+                f"{source}: --origins: {o} is outside {cfg.start_year + need - 1}-"
+                f"{cfg.end_year - 1} (an origin needs {need} fitting years from start_year "
+                f"{cfg.start_year} and a year to forecast up to end_year {cfg.end_year})")
     return out
 
 
@@ -152,8 +154,13 @@ def _forecast(cfg: CalibrationFile, cal: Calibrator, iso: str, origin: int, stor
     if updates:
         base = with_updates(base, dict(updates), "--set")
     if drivers == "ex_ante":
-        base = with_updates(base, {f"economy.{iso}.drivers.observed_until": origin},
-                            f"validation origin {origin}")
+        # The natural rate's line, if the base carries one (the shipped parameters' 2000-2023),
+        # may not see past the origin either; from the origin on it is unused (ODD 6.6).
+        base = with_updates(base, {
+            f"economy.{iso}.drivers.observed_until": origin,
+            f"economy.{iso}.labour_market.natural_rate_years":
+                [min(cfg.start_year, origin - 4), origin]},
+            f"validation origin {origin}")
     store = ResultsStore(store_dir)
     store.claim()
     specs = []

@@ -9,6 +9,7 @@ fails (``.ci/run`` installs it).
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import socket
@@ -59,7 +60,8 @@ def server(tmp_path):
     """``displacement-sim dashboard`` on a free port, with current policy for Viet Nam
     precomputed in a fresh results folder; stopped by SIGINT (Ctrl-C) at the end."""
     _need(CHROMIUM.exists(), f"{CHROMIUM} not found (apt-get install -y chromium)")
-    pytest.importorskip("solara")
+    _need(importlib.util.find_spec("solara") is not None, "solara is not installed")
+    _need(importlib.util.find_spec("playwright") is not None, "playwright is not installed")
     port, store = _free_port(), tmp_path / "store"
     cli = [sys.executable, "-m", "displacement_sim", "dashboard"]
     pre = subprocess.run([*cli, "--help"], capture_output=True, text=True, cwd=tmp_path)
@@ -96,7 +98,7 @@ def _chart(page) -> bytes:
 
 
 def test_move_a_lever_run_and_the_plotted_values_change(server):
-    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright import sync_api
     url, store = server
     errors: list[str] = []
     with sync_api.sync_playwright() as p:

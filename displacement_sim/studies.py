@@ -391,6 +391,11 @@ class CalibrationFile(Strict):
     """Fit on years up to this one; score the later years out of sample."""
     workers_per_agent: WorkersPerAgent = 1e12
     min_agents_per_economy: Annotated[MinAgents, Field(ge=100)] = 1500
+    min_agents_by_economy: dict[ISO3, Annotated[MinAgents, Field(ge=100)]] = Field(
+        default_factory=dict)
+    """``min_agents_per_economy`` for particular economies, e.g. ``{USA = 10000}``: a moment
+    with few observations (the US displaced-worker survey counts the long-tenured job losers of
+    three years) is noise at the scale that suffices for rates and shares."""
     firms_per_sector: FirmsPerSector = 10
     replicates: Replicates = 2
     seed: Seed = 0
@@ -441,6 +446,11 @@ class CalibrationFile(Strict):
     def fit_until(self) -> int:
         """Last year in the loss."""
         return self.train_until if self.train_until is not None else self.end_year
+
+    def min_agents(self, iso3: str) -> int:
+        """Agents at least in economy ``iso3``: its entry in ``min_agents_by_economy``, or
+        ``min_agents_per_economy``."""
+        return self.min_agents_by_economy.get(iso3, self.min_agents_per_economy)
 
 
 def load_calibration_file(path: str | Path) -> tuple[CalibrationFile, Path]:

@@ -178,3 +178,20 @@ def test_any_master_seed_the_file_takes_reaches_the_optimiser(tmp_path):
     assert h["evaluation"].tolist() == list(range(1, len(h) + 1))
     assert h["best_so_far"].is_monotonic_decreasing
     assert h["best_so_far"].iloc[-1] == h["loss"].min()
+
+
+def test_an_economy_can_be_fitted_at_its_own_scale(tmp_path):
+    """``min_agents_by_economy`` sets the agents of the economies it names, in the fit's runs,
+    and every other economy keeps ``min_agents_per_economy``."""
+    cfg = CalibrationFile.model_validate({
+        "name": "scale", "base": "no_active_policy", "economies": ["USA", "VNM"],
+        "start_year": 2018, "end_year": 2023, "min_agents_per_economy": 300,
+        "min_agents_by_economy": {"USA": 900}, "firms_per_sector": 3,
+        "parameter": [{"name": "exit_rate_unemployed",
+                       "path": "labour_market.exit_rate_unemployed", "bounds": [0.02, 0.2]}],
+        "target": [{"series": "unemployment_rate"}]})
+    assert (cfg.min_agents("USA"), cfg.min_agents("VNM")) == (900, 300)
+    for iso, agents in (("USA", 900), ("VNM", 300)):
+        cal = Calibrator(cfg, iso, out=tmp_path / iso, executor="sequential", progress=False)
+        cal._setup()
+        assert cal._base.min_agents_per_economy == agents

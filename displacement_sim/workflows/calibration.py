@@ -206,7 +206,7 @@ class Calibrator:
             self._base = load_scenario(
                 cfg.base, economies=[self.economy], start_year=cfg.start_year,
                 years=cfg.end_year - cfg.start_year + 1, workers_per_agent=cfg.workers_per_agent,
-                min_agents_per_economy=cfg.min_agents_per_economy,
+                min_agents_per_economy=cfg.min_agents(self.economy),
                 firms_per_sector=cfg.firms_per_sector)
         except ScenarioError as exc:
             raise CalibrationError(f"{self._source}: key 'base': {exc}") from None

@@ -147,7 +147,7 @@ def _forecast(cfg: CalibrationFile, cal: Calibrator, iso: str, origin: int, stor
         base = load_scenario(cfg.base, economies=[iso], start_year=origin,
                              years=cfg.end_year - origin + 1,
                              workers_per_agent=cfg.workers_per_agent,
-                             min_agents_per_economy=cfg.min_agents_per_economy,
+                             min_agents_per_economy=cfg.min_agents(iso),
                              firms_per_sector=cfg.firms_per_sector)
     except ScenarioError as exc:
         raise CalibrationError(f"{source}: key 'base': {exc}") from None

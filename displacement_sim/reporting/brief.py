@@ -65,6 +65,12 @@ _EXPECTED = ("expected the output folder of `displacement-sim compare`, with man
 # ----------------------------------------------------------------------------- numbers
 
 
+def place(economy: str) -> str:
+    """The economy's name as a sentence uses it: ``'the Philippines'``, ``'Viet Nam'``."""
+    name = ECONOMY_NAMES.get(economy, economy)
+    return f"the {name}" if economy in ("PHL", "USA") else name
+
+
 def fmt_number(value: float, step: float, unit: str = "") -> str:
     """A rounded amount in words of thousands: ``'700,000 USD'``, ``'2.1 million USD'``."""
     if not np.isfinite(value):
@@ -187,7 +193,8 @@ def _option_results(df: pd.DataFrame, outcomes: pd.DataFrame, options: Sequence[
     return pd.concat(parts, ignore_index=True)
 
 
-def _gdp(economies: Sequence[str], year: int) -> dict[str, float]:
+def gdp_by_economy(economies: Sequence[str], year: int) -> dict[str, float]:
+    """GDP (current USD, WDI) of each economy in ``year``; NaN where the data have none."""
     from displacement_sim.data import load_profile
 
     out = {}
@@ -284,7 +291,7 @@ def load_inputs(folder: str | Path, sensitivity: str | Path | None = None,
     economies = sorted(set(tables["differences"]["economy"]))
     return BriefInputs(folder=folder, name=str(manifest.get("name", cf.get("name"))),
                        comparison=comparison, results=df, labels=labels, start_year=start,
-                       horizon_year=horizon, years=years, gdp_usd=_gdp(economies, start),
+                       horizon_year=horizon, years=years, gdp_usd=gdp_by_economy(economies, start),
                        sensitivity=sens, lever_factors=levers, validation=val,
                        origins=origins)
 
@@ -350,7 +357,7 @@ def bottom_line(comparison: Comparison, economy: str, labels: Mapping[str, str],
     str
         Two sentences.
     """
-    name = ECONOMY_NAMES.get(economy, economy)
+    name = place(economy)
     ref = labels.get(comparison.reference, comparison.reference)
     ranked, _ = _ranking(comparison, None, economy, years, rate) if df is None else \
         _ranking(comparison, df, economy, years, rate)
@@ -625,13 +632,13 @@ def build_page(inputs: BriefInputs, economy: str, rate: float = DEFAULT_DISCOUNT
     notes = [TRAINEES_LINE]
     if _no_programme(c, economy):
         names = ", ".join(inputs.labels.get(o, o) for o in same)
-        notes.append(f"{ref_label} has no programme in {name} in this model (no spending on "
-                     "training, benefits or subsidies)"
+        notes.append(f"{ref_label} has no programme in {place(economy)} in this model (no "
+                     "spending on training, benefits or subsidies)"
                      + (f", so {names} is the same as {ref_label.lower()} here and is left "
                         "out." if same else "."))
     elif same:
         notes.append(", ".join(inputs.labels.get(o, o) for o in same)
-                     + f" changes nothing in {name} and is left out.")
+                     + f" changes nothing in {place(economy)} and is left out.")
     options, options_export = _options_tables(inputs, ranked, economy, rate)
     top = ranked[0].option if ranked else None
     groups_title, groups, groups_export = _groups_tables(inputs, economy, top)

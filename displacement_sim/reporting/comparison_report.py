@@ -620,6 +620,21 @@ def _method(c: _Context) -> list[Block]:
     ]
 
 
+def _bottom_lines(c: _Context) -> list[Block]:
+    """The bottom line of every economy: the same sentences as its brief
+    (``reporting.brief.bottom_line``)."""
+    from displacement_sim.reporting.brief import bottom_line, gdp_by_economy
+
+    start = int(c.df["year"].min())
+    gdp = gdp_by_economy(c.economies, start)
+    horizon = int(round(float(c.df["year"].max())))
+    years = float(c.df["step"].max()) / 12.0
+    return [Heading(2, "Bottom line"), Bullets(tuple(
+        f"**{ECONOMY_NAMES[e]}.** " + bottom_line(c.comparison, e, c.labels, horizon, years,
+                                                 gdp.get(e, float("nan")), c.df)
+        for e in c.economies))]
+
+
 def build_report(comparison: Comparison, df: pd.DataFrame, name: str, description: str,
                  labels: Mapping[str, str], scenarios: Mapping[str, Scenario],
                  sources: Mapping[str, str] | None = None, command: str | None = None
@@ -647,7 +662,9 @@ def build_report(comparison: Comparison, df: pd.DataFrame, name: str, descriptio
     """
     full = {o: labels.get(o, o) for o in comparison.options}
     c = _Context(comparison, df, name, description, full, scenarios, sources or {}, command)
-    blocks = [*_header(c), *_guide(c), *_options(c), *_overview(c)]
+    header = _header(c)
+    blocks = [header[0], *_bottom_lines(c), *header[1:], *_guide(c), *_options(c),
+              *_overview(c)]
     for e in c.economies:
         blocks += _economy(c, e)
     blocks += _method(c)

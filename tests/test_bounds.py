@@ -113,6 +113,8 @@ def _bounds(meta: list[Any]) -> dict[str, float]:
 
 
 def _shaped(shape: str, value: Any, default: Any, every: bool = True) -> Any:
+    if shape == "tuple" and default is None:
+        default = (2000, 2023)  # an optional pair (natural_rate_years): a valid one to vary
     if shape == "tuple":
         return [value] * len(default) if every else [value, *default[1:]]
     if shape == "dict":
@@ -156,13 +158,18 @@ def _edge_scenario(path: tuple[str, ...], value: Any) -> dict[str, Any]:
 def boundary_cases() -> list[tuple[tuple[str, ...], Any]]:
     cases = []
     for path, base, meta, shape, default in SETTINGS:
+        if shape == "tuple" and default is None:
+            continue  # an optional pair (natural_rate_years): its edges are listed below
         for value in _edge_values(base, _bounds(meta)):
             cases.append((path, _shaped(shape, value, default)))
     cases += [(("labour_market", "skill_wage_ratio"), [0.01, 1.0, 100.0]),
               (("labour_market", "skill_wage_ratio"), [100.0, 1.0, 0.01]),
               (("drivers", "elasticity_since"), LATEST_OBSERVED_YEAR),
               (("drivers", "observed_until"), LATEST_OBSERVED_YEAR),
-              (("drivers", "flat"), True)]
+              (("drivers", "flat"), True),
+              # The natural rate's line over all the observed years, and over the last five.
+              (("labour_market", "natural_rate_years"), [1991, 2025]),
+              (("labour_market", "natural_rate_years"), [2021, 2025])]
     for path in (("regional_centre", "contribution_share_of_gdp"),
                  ("regional_centre", "contribution_usd")):
         cases += [(path, 0.0), (path, 1.0 if "share" in path[1] else 1e15)]

@@ -145,7 +145,8 @@ def memo(model: BaseModel) -> dict[str, Any]:
     if entry is not None and entry[0]() is model:
         return entry[1]
     cache: dict[str, Any] = {}
-    _MEMO[key] = (weakref.ref(model, lambda _, key=key: _MEMO.pop(key, None)), cache)
+    # The dict is bound as a default: at interpreter exit the module's globals are None.
+    _MEMO[key] = (weakref.ref(model, lambda _, key=key, memo=_MEMO: memo.pop(key, None)), cache)
     return cache
 
 

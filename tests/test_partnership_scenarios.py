@@ -18,6 +18,7 @@ PARTNERSHIP = {
     "vnm_manufacturing": ("VNM",),
     "sgp_ai_finance": ("SGP",),
     "tha_idn_automotive": ("THA", "IDN"),
+    "phl_bpo": ("PHL",),
     "asean_national_training": ASEAN,
 }
 """Each new scenario and the economies it is about."""
@@ -61,6 +62,7 @@ def test_sector_settings_reach_only_their_economies() -> None:
     # ILO (2016)'s "more than 60%" for Indonesia reads below the derived exposure: not lowered.
     assert auto.settings_for("IDN").exposure.sector == {}
     assert auto.settings_for("THA").exposure.sector == {"C": 0.71}
+    assert load_scenario("phl_bpo").settings_for("PHL").exposure.sector == {"LMN": 0.83}
     assert set(load_scenario("sgp_ai_finance").settings_for("SGP").automation.sector_hazard) == {
         "K", "LMN"}
 

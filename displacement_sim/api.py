@@ -520,8 +520,8 @@ def validate(config: Any, origins: Sequence[int], economies: Sequence[str] | Non
                      docs=docs, notes=notes, command=command)
 
 
-__all__ = ["RunResult", "batch", "brief", "calibrate", "compare", "run", "sensitivity",
-           "summarize", "validate", "write_history"]
+__all__ = ["RunResult", "batch", "brief", "calibrate", "compare", "dashboard", "discover", "run",
+           "sensitivity", "summarize", "validate", "write_history"]
 
 
 @lock_scope()
@@ -592,3 +592,36 @@ def brief(comparison: str | Path, economies: Sequence[str] | None = None,
             for page in pages:
                 paths += write_page(page, folder)
     return paths
+
+
+def dashboard(economy: str = "VNM", *, host: str = "127.0.0.1", port: int = 8765,
+              store: str | Path | None = None, replicates: int = 4, years: int = 5,
+              agents: int = 2000, precompute: Sequence[str] | None = None,
+              progress: bool = True) -> None:
+    """Serve the policy dashboard (Mesa SolaraViz) until interrupted; ``docs/dashboard.md``.
+
+    Parameters
+    ----------
+    economy : str
+        ISO3 code of the economy shown first (default ``"VNM"``).
+    host : str
+        Address to listen on (default ``127.0.0.1``: this machine only).
+    port : int
+        Port (default 8765).
+    store : str or Path, optional
+        Results folder of the page's runs (default ``./outputs/dashboard``).
+    replicates, years, agents : int
+        Runs per setting, horizon in years and worker agents (defaults 4, 5, 2000).
+    precompute : sequence of str, optional
+        ISO3 codes whose current-policy runs are stored before the page is served.
+    progress : bool
+        Show a progress bar while precomputing (default ``True``).
+    """
+    from displacement_sim.app.dashboard import Settings, serve
+    from displacement_sim.app.dashboard import precompute as store_current_policy
+
+    settings = Settings(economy.upper(), replicates, years, agents,
+                        Path(store) if store is not None else output_dir() / "dashboard")
+    if precompute:
+        store_current_policy(settings, [c.upper() for c in precompute], progress=progress)
+    serve(settings, host, port)

@@ -571,17 +571,16 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
             raise UsageError(f"--{name} must be at least 1, got {getattr(args, name)}")
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be 0 to 65535, got {args.port}")
-    from displacement_sim.app.dashboard import Settings, precompute, serve
-    from displacement_sim.resources import output_dir
+    from displacement_sim import api
 
-    settings = Settings(economy, args.replicates, args.years, args.agents,
-                        args.store if args.store is not None else output_dir() / "dashboard")
+    codes = None
     if args.precompute:
         codes = list(ECONOMIES) if [c.upper() for c in args.precompute] == ["ALL"] else \
             codes_of("--precompute", args.precompute)
-        precompute(settings, codes, progress=not args.quiet)
     print(f"dashboard: http://{args.host}:{args.port}/ (Ctrl-C stops it)", file=sys.stderr)
-    serve(settings, args.host, args.port)
+    api.dashboard(economy, host=args.host, port=args.port, store=args.store,
+                  replicates=args.replicates, years=args.years, agents=args.agents,
+                  precompute=codes, progress=not args.quiet)
     return 0
 
 

@@ -54,12 +54,15 @@ COMMAND_ARGS: dict[str, list[str]] = {
     "validate": ["validate", str(CALIBRATION), "--origins", "2013"],
     "discover": ["discover", "outputs/sweep", "--outcome", "reemployed_24m", "--threshold",
                  "reference"],
+    "brief": ["brief", "outputs/cmp"],
+    "dashboard": ["dashboard"],
 }
 """Each command with its positional argument: the start of every command line under test."""
 
 API_FUNCTION = {"run": "run", "batch": "batch", "summarize": "summarize",
                 "sensitivity": "sensitivity", "calibrate": "calibrate", "compare": "compare",
-                "validate": "validate", "discover": "discover"}
+                "validate": "validate", "discover": "discover", "brief": "brief",
+                "dashboard": "dashboard"}
 """The API function each command calls."""
 
 RUNNING = ("run", "batch", "sensitivity", "calibrate", "compare", "validate")
@@ -136,6 +139,8 @@ def fake_api(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Recor
         "discover": SimpleNamespace(paths=[], discovery=SimpleNamespace(
             chosen=0, n_failing=1, n_cases=2, trajectory=pd.DataFrame(
                 {"box": [0], "coverage": [1.0], "density": [0.5], "restricted": [0]}))),
+        "brief": [],
+        "dashboard": None,
     }
     recorders = {name: Recorder(name, result) for name, result in results.items()}
     for name, recorder in recorders.items():
@@ -208,6 +213,8 @@ PASS_THROUGH: list[tuple[str, list[str], tuple[str, ...], Any]] = [
     ("calibrate", ["--update-shipped"], ("update_shipped",), True),
     ("calibrate", SETS, ("updates",), SET_VALUES),
     ("calibrate", ["--docs", "d.md"], ("docs",), Path("d.md")),
+    ("calibrate", [], ("replay",), None),
+    ("calibrate", ["--docs", "d.md", "--replay", "outputs/h"], ("replay",), Path("outputs/h")),
     # compare
     ("compare", [], ("file",), COMPARE),
     ("compare", ["--out", "o"], ("out",), Path("o")),
@@ -248,6 +255,32 @@ PASS_THROUGH: list[tuple[str, list[str], tuple[str, ...], Any]] = [
     ("discover", ["--min-density", "0.9"], ("min_density",), 0.9),
     ("discover", ["--peel-alpha", "0.1"], ("peel_alpha",), 0.1),
     ("discover", ["--mass-min", "0.1"], ("mass_min",), 0.1),
+    # brief
+    ("brief", [], ("comparison",), Path("outputs/cmp")),
+    ("brief", [], ("economies",), None),
+    ("brief", ["--economy", "vnm", "--economy", "tha,PHL"], ("economies",),
+     ["vnm", "tha", "PHL"]),
+    ("brief", ["--out", "o"], ("out",), Path("o")),
+    ("brief", ["--sensitivity", "s"], ("sensitivity",), Path("s")),
+    ("brief", ["--validation", "v"], ("validation",), Path("v")),
+    ("brief", [], ("discount_rate",), None),
+    ("brief", ["--discount-rate", "0.05"], ("discount_rate",), 0.05),
+    # dashboard
+    ("dashboard", [], ("economy",), "VNM"),
+    ("dashboard", ["--economy", "tha"], ("economy",), "THA"),
+    ("dashboard", ["--host", "0.0.0.0"], ("host",), "0.0.0.0"),
+    ("dashboard", ["--port", "9000"], ("port",), 9000),
+    ("dashboard", [], ("store",), None),
+    ("dashboard", ["--store", "o"], ("store",), Path("o")),
+    ("dashboard", ["--replicates", "2"], ("replicates",), 2),
+    ("dashboard", ["--years", "3"], ("years",), 3),
+    ("dashboard", ["--agents", "500"], ("agents",), 500),
+    ("dashboard", [], ("precompute",), None),
+    ("dashboard", ["--precompute", "vnm,tha"], ("precompute",), ["VNM", "THA"]),
+    ("dashboard", ["--precompute", "all"], ("precompute",),
+     ["BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "VNM", "USA"]),
+    ("dashboard", [], ("progress",), True),
+    ("dashboard", ["--quiet"], ("progress",), False),
 ]
 """(command, options, where the API receives the value, the value)."""
 

@@ -94,7 +94,20 @@ def supported_step(value: float, low: float = math.nan, high: float = math.nan,
 
 
 def round_to(value: float, step: float) -> float:
-    """``value`` rounded to a multiple of ``step`` (NaN stays NaN; no ``-0.0``)."""
+    """``value`` rounded to a multiple of ``step`` (NaN stays NaN; no ``-0.0``).
+
+    Parameters
+    ----------
+    value : float
+        The number to round.
+    step : float
+        The multiple to round to, positive (a power of ten in the brief).
+
+    Returns
+    -------
+    float
+        The rounded number, with no more decimals than ``step`` has.
+    """
     if not np.isfinite(value):
         return float(value)
     decimals = max(0, -math.floor(math.log10(step))) if step < 1 else 0
@@ -107,6 +120,20 @@ def round_supported(value: float, low: float = math.nan, high: float = math.nan,
 
     The value takes :func:`supported_step`; each bound the same step, or its own ``digits``
     significant figures where those are coarser.
+
+    Parameters
+    ----------
+    value : float
+        The central estimate.
+    low, high : float
+        The interval's bounds; NaN where there is no interval (default).
+    digits : int
+        Significant figures that the interval's width supports (default 2).
+
+    Returns
+    -------
+    tuple of float
+        ``(value, low, high)`` rounded.
 
     Examples
     --------
@@ -123,6 +150,16 @@ def round_supported(value: float, low: float = math.nan, high: float = math.nan,
 
 def significant_digits(value: float) -> int:
     """Significant figures of a number as written (trailing zeros of an integer not counted).
+
+    Parameters
+    ----------
+    value : float
+        The number; NaN and zero have none.
+
+    Returns
+    -------
+    int
+        The count of significant figures.
 
     Examples
     --------
@@ -195,6 +232,19 @@ def same_as_reference(pairs: pd.DataFrame, economy: str) -> list[str]:
 
     Such an option changes nothing there (for example "no active policy" where current policy
     has no programme), so the brief names it instead of showing zeros.
+
+    Parameters
+    ----------
+    pairs : pandas.DataFrame
+        Paired differences with columns ``economy``, ``option``, ``value``,
+        ``reference_value`` and ``difference``.
+    economy : str
+        The ISO3 code of the economy.
+
+    Returns
+    -------
+    list of str
+        The options, in the order they first appear.
     """
     d = pairs[pairs["economy"] == economy]
     out = []

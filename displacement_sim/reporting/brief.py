@@ -841,7 +841,20 @@ def _xlsx(sheets: Mapping[str, pd.DataFrame]) -> bytes:
 
 def write_page(page: BriefPage, folder: Path) -> list[Path]:
     """Write ``<ISO3>.pdf``, ``<ISO3>.html``, ``<ISO3>_options.csv``, ``<ISO3>_groups.csv``
-    and ``<ISO3>.xlsx`` (sheets ``options`` and ``groups``) atomically into ``folder``."""
+    and ``<ISO3>.xlsx`` (sheets ``options`` and ``groups``) atomically into ``folder``.
+
+    Parameters
+    ----------
+    page : BriefPage
+        The economy's page, as :func:`build_page` makes it.
+    folder : pathlib.Path
+        An existing folder to write into.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+    """
     e = page.economy
     paths = {f"{e}.pdf": render_pdf(page), f"{e}.html": render_html(page).encode("utf-8"),
              f"{e}_options.csv": page.options_export.to_csv(index=False).encode("utf-8"),

@@ -564,6 +564,35 @@ class HiringSubsidy(Strict):
     100."""
 
 
+CONNECT_COST_USD = 428e9 / 3e9
+"""USD per person connected: ITU (2020), "Connecting Humanity": about USD 428 billion to bring
+the remaining 3 billion people aged 10 and over online with broadband by 2030 (infrastructure,
+policy and regulation, basic digital skills and local content). A global mean; rural
+last-mile connections cost more (docs/ODD.md, "Digital access")."""
+
+
+class DigitalAccess(Strict):
+    """Spending that connects rural people without internet access (docs/ODD.md, "Digital
+    access")."""
+
+    share_of_gdp: Share = 0.0
+    """Annual spending as a share of GDP; at most 1."""
+    amount_usd: Usd = 0.0
+    """Annual spending in USD, added to ``share_of_gdp`` times GDP; at most 1e15."""
+    cost_per_person_usd: Annotated[float, Field(ge=1.0, le=1e6, strict=True)] = \
+        CONNECT_COST_USD
+    """USD per rural person connected, default ITU (2020)'s global mean of about USD 143
+    (``CONNECT_COST_USD``). Named assumption for rural areas: bounds 1 to 3 times it."""
+    years_active: Annotated[int, Field(ge=0, le=MAX_YEARS, strict=True)] | None = None
+    """Years from the start during which the programme connects people (default: the whole
+    run); 0 to 100."""
+
+    @property
+    def active(self) -> bool:
+        """Whether anything is spent."""
+        return self.share_of_gdp > 0.0 or self.amount_usd > 0.0
+
+
 class Policy(Strict):
     """Policy levers of one economy."""
 
@@ -573,7 +602,18 @@ class Policy(Strict):
     automation_tax: Annotated[float, Field(ge=0.0, le=10.0, strict=True)] = 0.0
     """Tax on automation spending: raises the cost of automating by this share; at most 10."""
     tech_transfer: Annotated[float, Field(ge=0.0, lt=1.0, strict=True)] = 0.0
-    """Technology transfer: lowers the cost of automating by this share."""
+    """Technology transfer to firms: lowers the cost of automating by this share (more
+    adoption, so more displacement)."""
+    tech_transfer_training: Annotated[float, Field(
+        ge=0.0, lt=1.0, strict=True)] = Field(default=0.0, exclude_if=lambda v: v == 0.0)
+    """Technology transfer to local training providers (trainers, curricula, equipment):
+    lowers the cost of a national training place by this share, so the same budget buys more
+    places (docs/ODD.md, "Capacity building"). A lever, not an estimate: no evaluation in
+    ../shared/LITERATURE.md gives its size. Left out of the settings' hash at 0."""
+    digital_access: DigitalAccess = Field(default=DigitalAccess(),
+                                          exclude_if=lambda v: not v.active)
+    """Connecting rural people to the internet (left out of the settings' hash when nothing
+    is spent, so that runs without it keep their ids)."""
 
 
 class Exposure(Strict):
@@ -616,6 +656,41 @@ class Drivers(Strict):
     when unset, so that runs without it keep their run ids)."""
 
 
+class Typhoon(Strict):
+    """One typhoon: temporary separations in the affected sectors and areas in one month."""
+
+    year: CalendarYear
+    """Calendar year of the strike (a run that does not cover it ignores it)."""
+    month: Annotated[int, Field(ge=1, le=12, strict=True)]
+    """Calendar month of the strike, 1 to 12 (a run starts in January of its start year)."""
+    separated_share: dict[SectorCode, Share]
+    """Share of each affected ISIC group's employed workers (in ``area``) separated
+    temporarily; groups not listed are not affected."""
+    area: Literal["all", "rural", "urban"] = "all"
+    """Where the affected workers live."""
+
+
+class Disaster(Strict):
+    """Natural disasters: typhoon strikes and the recall that follows (docs/ODD.md,
+    "Disasters")."""
+
+    typhoons: tuple[Typhoon, ...] = ()
+    """The strikes (default none)."""
+    recall_rate: Annotated[float, Field(gt=0.0, le=1.0, strict=True)] = 0.15
+    """Named assumption (bounds 0.05-0.5). Monthly chance that a worker separated by a
+    typhoon and still unemployed is recalled to the same job, as the workplace reopens. 0.15
+    leaves about 38% waiting after 6 months (with search elsewhere, fewer), in line with the
+    ILO's "millions still have needs" six months after Haiyan; no estimate in the data."""
+    response_speedup: Annotated[float, Field(ge=1.0, le=10.0, strict=True)] = 1.0
+    """Lever: faster recovery (for example AI-assisted disaster response) multiplies the
+    recall rate by this (capped at a chance of 1). It has no cost in the model."""
+
+    @property
+    def active(self) -> bool:
+        """Whether any typhoon strikes."""
+        return bool(self.typhoons)
+
+
 class EconomySettings(Strict):
     """Every parameter section, as resolved for one economy."""
 
@@ -625,6 +700,9 @@ class EconomySettings(Strict):
     training: Training = Training()
     policy: Policy = Policy()
     exposure: Exposure = Exposure()
+    disaster: Disaster = Field(default=Disaster(), exclude_if=lambda v: v == Disaster())
+    """Left out of the settings' hash at its default, so that runs without disasters keep
+    their ids."""
 
     @model_validator(mode="after")
     def _line_sees_only_observed_years(self) -> EconomySettings:

@@ -219,6 +219,7 @@ SECTIONS: dict[str, str] = {
     "cohorts": "Cohorts of displaced workers",
     "trainees": "Trainees by months since the start of training",
     "survey": "Displaced-worker survey (BLS DWS)",
+    "shocks": "Typhoons and digital access",
 }
 """Sections of docs/outputs.md's list of indicators, in order."""
 
@@ -401,8 +402,25 @@ _DECLARED: list[Indicator] = [
         "hiring subsidies paid", "money"),
     *_i("centre_contribution_usd", "Contribution to the regional centre", "USD per month",
         "count", "the economy's contribution to the regional centre", "money"),
+    *_i("spending_digital_usd", "Digital-access spending", "USD per month", "count",
+        "digital-access spending: people connected × cost per person connected", "money"),
     *_i("spending_total_usd", "Programme spending", "USD per month", "count",
-        "sum of the four spending columns above", "money"),
+        "sum of the five spending columns above", "money"),
+    *_i("typhoon_separated", "Separated by a typhoon", "people", "count",
+        "employed workers separated temporarily by a typhoon this month (they wait to be "
+        "recalled; docs/ODD.md, \"Disasters\")", "shocks", better="lower"),
+    *_i("recalled", "Recalled after a typhoon", "people", "count",
+        "workers separated by a typhoon recalled to their job this month", "shocks"),
+    *_i("awaiting_recall", "Waiting to be recalled", "people", "count",
+        "workers separated by a typhoon, unemployed and still waiting to be recalled "
+        "(included in `unemployed`)", "shocks", better="lower"),
+    *_i("connected", "Connected to the internet", "people", "count",
+        "rural people connected this month by digital-access spending", "shocks"),
+    *_i("internet_users_share", "Internet users", "share", "ratio",
+        "share of the working-age population using the internet", "shocks", _POP, "higher"),
+    *_i("internet_users_share_rural", "Internet users, rural", "share", "ratio",
+        "share of the rural working-age population using the internet", "shocks",
+        better="higher"),
     *_expand(Family("cohort_{k}m_{state}", "Displaced workers {state} {k} months on", "share",
                     "ratio", "of `cohort_{k}m_size`, the share {state} exactly {k} months "
                     "after displacement", "cohorts", (_K, _STATE),

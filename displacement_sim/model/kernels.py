@@ -25,17 +25,23 @@ def status_counts(economy: np.ndarray, status: np.ndarray, n_economies: int) -> 
 
 @njit(cache=True)
 def demographic_counts(economy: np.ndarray, sex: np.ndarray, age: np.ndarray,
-                       rural: np.ndarray, status: np.ndarray, wage: np.ndarray,
-                       n_economies: int, n_sex: int, n_age: int) -> tuple[np.ndarray, np.ndarray]:
-    """Workers by economy, sex, age band, residence and status, and the employed's wage sum
-    by economy (one pass)."""
+                       rural: np.ndarray, digital: np.ndarray, status: np.ndarray,
+                       wage: np.ndarray, n_economies: int, n_sex: int, n_age: int
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Workers by economy, sex, age band, residence and status; the employed's wage sum by
+    economy; and the working-age population by economy, residence and internet use (one
+    pass)."""
     out = np.zeros((n_economies, n_sex, n_age, 2, _N_STATUS), np.int64)
     wages = np.zeros(n_economies)
+    online = np.zeros((n_economies, 2, 2), np.int64)
     for i in range(economy.size):
-        out[economy[i], sex[i], age[i], np.int64(rural[i]), status[i]] += 1
+        r = np.int64(rural[i])
+        out[economy[i], sex[i], age[i], r, status[i]] += 1
         if status[i] == EMPLOYED:
             wages[economy[i]] += wage[i]
-    return out, wages
+        if status[i] != OUTSIDE_POPULATION:
+            online[economy[i], r, np.int64(digital[i])] += 1
+    return out, wages, online
 
 
 @njit(cache=True)

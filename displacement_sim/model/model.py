@@ -56,7 +56,8 @@ KAPPA_MONTHS = 36
 N_SECTORS = len(SECTORS)
 N_SEX = len(SEXES)
 N_AGE = len(AGE_GROUPS)
-STREAMS = ("init", "adoption", "displacement", "churn", "training", "search", "demography")
+STREAMS = ("init", "adoption", "displacement", "churn", "training", "search", "demography",
+           "disaster", "digital")
 """Independent random streams, one per mechanism and economy (``EconomyStreams``), all spawned
 from the run's seed, so that a policy change shifts neither the draws of unrelated mechanisms
 nor those of other economies (common random numbers)."""
@@ -306,14 +307,33 @@ class DisplacementModel(mesa.Model):
         self.readiness = internet * (robots / self.inputs.world_robot_density) \
             ** P.robot_elasticity
         self.exposure_scale = np.where(P.task_exposure, P.task_exposure_ratio, 1.0)
-        self.training_cost = np.where(np.isnan(P.cb_cost_per_trainee_usd),
-                                      P.cost_share_of_gdp_per_capita * gdppc,
-                                      P.cb_cost_per_trainee_usd)
+        self.training_cost_base = np.where(np.isnan(P.cb_cost_per_trainee_usd),
+                                           P.cost_share_of_gdp_per_capita * gdppc,
+                                           P.cb_cost_per_trainee_usd)
+        # Technology transfer to local providers lowers the cost of a national place.
+        self.training_cost = self.training_cost_base * (1.0 - P.tech_transfer_training)
         self.training_budget = P.cb_amount_usd + P.cb_share_of_gdp * self.gdp
         self.slot_credit = np.zeros(self.n_economies)
         self.ageing = market.ageing_probability(np.array(AGE_BAND_YEARS)).astype(np.float32)
         self.s_curve_start = np.array([
             market.logistic_share(self.start_year, *row) for row in P.s_curve])
+        # Typhoons that strike within the run: (run month, economy, share by sector, area).
+        area_code = {"all": -1, "urban": 0, "rural": 1}
+        self.typhoons: dict[int, list[tuple[int, np.ndarray, int]]] = {}
+        for e, s in enumerate(self.settings):
+            for t in s.disaster.typhoons:
+                month = 12 * (t.year - self.start_year) + t.month
+                if 1 <= month <= self.months_total:
+                    share = np.zeros(N_SECTORS)
+                    for code, value in t.separated_share.items():
+                        share[SECTORS.index(code)] = value
+                    self.typhoons.setdefault(month, []).append((e, share, area_code[t.area]))
+        self.recall_rows = np.empty(0, np.int64)   # separated by a typhoon, waiting
+        self.recall_firm = np.empty(0, np.int32)   # the firm holding each one's job
+        self.readiness0 = self.readiness.copy()
+        self.connect_credit = np.zeros(self.n_economies)
+        self.digital_budget = P.digital_amount_usd + P.digital_share_of_gdp * self.gdp
+        self._internet0 = np.full(self.n_economies, np.nan)
 
     def _build_economies(self) -> None:
         self.economies = [
@@ -472,10 +492,11 @@ class DisplacementModel(mesa.Model):
         if rc.cost_per_trainee_usd is not None:
             self.centre_cost = rc.cost_per_trainee_usd
         elif members and contrib.sum() > 0:
-            self.centre_cost = float(np.average(self.training_cost[members],
+            self.centre_cost = float(np.average(self.training_cost_base[members],
                                                 weights=contrib[members]))
         else:
-            self.centre_cost = float(np.mean(self.training_cost[members])) if members else 1.0
+            self.centre_cost = float(np.mean(self.training_cost_base[members])) if members \
+                else 1.0
         self.centre_credit_people = 0.0
 
     def _burn_in(self, months: int) -> None:
@@ -600,6 +621,10 @@ class DisplacementModel(mesa.Model):
         self._update_wages()
         if not self._burning:
             self._adopt_and_displace()
+            if self.recall_rows.size or self.month in self.typhoons:
+                self._recall_and_strike()
+            if np.any(self.digital_budget > 0):
+                self._connect()
         self._set_targets()
         self._churn()
         self._labour_force_flows()
@@ -764,11 +789,89 @@ class DisplacementModel(mesa.Model):
         self.flows["displaced"] += self._per_economy(idx)
         np.subtract.at(self.firms_state.employment, w.firm[idx], 1.0)
 
+    def _recall_and_strike(self) -> None:
+        """Recall of workers separated by a typhoon, then this month's strikes.
+
+        A strike separates each employed worker of an affected ISIC group (and area) with
+        chance ``separated_share``: they become unemployed job losers whose job at their firm
+        is held for them (``recall_rows``, ``recall_firm``: the firm counts the job as filled
+        and opens no vacancy for it). Each month a waiting worker still unemployed is recalled
+        to that job with chance ``disaster.recall_rate`` x ``response_speedup``; finding
+        another job, training or leaving the labour force ends the wait (docs/ODD.md,
+        "Disasters").
+        """
+        rng = self.streams["disaster"]
+        w = self.workers
+        f = self.firms_state
+        rows, firm = self.recall_rows, self.recall_firm
+        if rows.size:
+            waiting = (w.status[rows] == UNEMPLOYED) & (w.firm[rows] == firm)
+            rows, firm = rows[waiting], firm[waiting]
+            back = rng.random(rows) < self.params.recall_rate[w.economy[rows]]
+            w.set_status(rows[back], EMPLOYED)
+            np.add.at(f.employment, firm[back], 1.0)
+            self.flows["recalled"] += self._per_economy(rows[back])
+            rows, firm = rows[~back], firm[~back]
+        for e, share, area in self.typhoons.get(self.month, []):
+            sl = slice(self.worker_offsets[e], self.worker_offsets[e + 1])
+            hit = (w.status[sl] == EMPLOYED) & (share[w.sector[sl]] > 0)
+            if area >= 0:
+                hit &= w.rural[sl] == bool(area)
+            cand = np.flatnonzero(hit) + sl.start
+            out = cand[rng.gens[e].random(cand.size) < share[w.sector[cand]]]
+            w.set_status(out, UNEMPLOYED)
+            w.job_loser[out] = True
+            w.subsidy_until[out] = NEVER
+            np.subtract.at(f.employment, w.firm[out], 1.0)
+            self.flows["typhoon_separated"] += self._per_economy(out)
+            # Rows stay sorted (economies in order): each strike's rows are new.
+            rows = np.concatenate([rows, out])
+            firm = np.concatenate([firm, w.firm[out]])
+            order = np.argsort(rows, kind="stable")
+            rows, firm = rows[order], firm[order]
+        self.recall_rows, self.recall_firm = rows, firm
+
+    def _connect(self) -> None:
+        """Digital access: the month's budget connects rural people without internet access,
+        chosen at random among the working-age population; readiness to adopt automation
+        rises with the economy's internet-use share (docs/ODD.md, "Digital access")."""
+        P = self.params
+        w = self.workers
+        W = self.workers_per_agent
+        on = (self.digital_budget > 0) & (self.month <= P.digital_months_active)
+        people = np.where(on, self.digital_budget, 0.0) / 12.0 / P.digital_cost_per_person_usd
+        self.connect_credit = np.minimum(self.connect_credit + people / W,
+                                         12.0 * people / W + 1.0)
+        rng = self.streams["digital"]
+        for e in np.flatnonzero(on):
+            sl = slice(self.worker_offsets[e], self.worker_offsets[e + 1])
+            in_pop = w.status[sl] != OUTSIDE_POPULATION
+            if np.isnan(self._internet0[e]):
+                self._internet0[e] = (w.digital[sl] & in_pop).sum() / max(in_pop.sum(), 1)
+            k = int(self.connect_credit[e])
+            if k < 1:
+                continue
+            cand = np.flatnonzero(in_pop & w.rural[sl] & ~w.digital[sl]) + sl.start
+            u = rng.gens[e].random(cand.size)
+            chosen = cand[np.argsort(u, kind="stable")[:k]]
+            w.digital[chosen] = True
+            # Nobody left to connect: the budget is not spent.
+            self.connect_credit[e] = 0.0 if chosen.size < k else self.connect_credit[e] - k
+            self.flows["connected"][e] += chosen.size
+            self.flows["spending_digital_usd"][e] += (chosen.size * W[e]
+                                                      * P.digital_cost_per_person_usd[e])
+            share = (w.digital[sl] & in_pop).sum() / max(in_pop.sum(), 1)
+            if self._internet0[e] > 0:
+                self.readiness[e] = self.readiness0[e] * share / self._internet0[e]
+
     def _churn(self) -> None:
         f = self.firms_state
         fe = f.economy
+        employment = f.employment
+        if self.recall_rows.size:  # jobs held for workers waiting to be recalled
+            employment = employment + np.bincount(self.recall_firm, minlength=f.n)
         sep_prob, f.vacancies, _ = market.churn(
-            f.employment, f.vacancies, f.target, self.separation_rate[fe],
+            employment, f.vacancies, f.target, self.separation_rate[fe],
             self.opening_rate[fe], self.gamma_u[fe], self.gamma_v[fe])
         w = self.workers
         separations, tenured = kernels.churn_pass(

@@ -95,6 +95,13 @@ class EconomyParams:
     subsidy_hiring_effect: np.ndarray
     automation_tax: np.ndarray
     tech_transfer: np.ndarray
+    tech_transfer_training: np.ndarray
+    digital_share_of_gdp: np.ndarray
+    digital_amount_usd: np.ndarray
+    digital_cost_per_person_usd: np.ndarray
+    digital_months_active: np.ndarray  # float; inf = the whole run
+    # disasters
+    recall_rate: np.ndarray          # monthly recall chance, times the response speedup, <= 1
     exposure_override: np.ndarray    # (n, 14), nan where not overridden
 
     @property
@@ -194,5 +201,13 @@ def resolve(settings: Sequence[EconomySettings]) -> EconomyParams:
         subsidy_hiring_effect=col(lambda s: s.policy.hiring_subsidy.hiring_effect),
         automation_tax=col(lambda s: s.policy.automation_tax),
         tech_transfer=col(lambda s: s.policy.tech_transfer),
+        tech_transfer_training=col(lambda s: s.policy.tech_transfer_training),
+        digital_share_of_gdp=col(lambda s: s.policy.digital_access.share_of_gdp),
+        digital_amount_usd=col(lambda s: s.policy.digital_access.amount_usd),
+        digital_cost_per_person_usd=col(lambda s: s.policy.digital_access.cost_per_person_usd),
+        digital_months_active=col(lambda s: np.inf if s.policy.digital_access.years_active
+                                  is None else 12.0 * s.policy.digital_access.years_active),
+        recall_rate=col(lambda s: min(1.0, s.disaster.recall_rate
+                                      * s.disaster.response_speedup)),
         exposure_override=by_sector(lambda s: s.exposure.sector, np.nan),
     )

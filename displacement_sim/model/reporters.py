@@ -37,16 +37,19 @@ from displacement_sim.outcomes import AGE_LABELS, DEMAND_EFFECTS, INDICATORS
 if TYPE_CHECKING:
     from displacement_sim.model.model import DisplacementModel
 
-FLOWS: tuple[str, ...] = (
+_AGENT_FLOWS: tuple[str, ...] = (
     "displaced", "separations", "hires", "hires_displaced", "training_started",
     "training_completed", "training_dropped", "training_left_for_job", "exits", "entries",
     "centre_trainees", "exits_employed", "exits_searching", "exits_training",
-    "population_joined", "population_left", "training_slots", "spending_training_usd", "spending_benefits_usd",
-    "spending_subsidy_usd", "centre_contribution_usd",
+    "population_joined", "population_left", "typhoon_separated", "recalled", "connected",
 )
+_PEOPLE_AND_USD_FLOWS: tuple[str, ...] = (
+    "training_slots", "spending_training_usd", "spending_benefits_usd", "spending_subsidy_usd",
+    "centre_contribution_usd", "spending_digital_usd",
+)
+FLOWS: tuple[str, ...] = _AGENT_FLOWS + _PEOPLE_AND_USD_FLOWS
 """Flows the model accumulates during a month (worker agents, except slots and USD)."""
 
-_AGENT_FLOWS = FLOWS[:16]
 CUMULATIVE: tuple[str, ...] = ("displaced", "training_completed", "training_started")
 
 _NONE = np.zeros(0, np.int64)
@@ -138,8 +141,8 @@ def compute_metrics(model: DisplacementModel) -> dict[str, np.ndarray]:
     status = w.status
     n_s, n_a = len(SEXES), len(AGE_GROUPS)
     # One pass over all workers: counts by economy, sex, age band, residence and status.
-    counts, wage_sum = demographic_counts(w.economy, w.sex, w.age, w.rural, status, w.wage,
-                                          n_e, n_s, n_a)
+    counts, wage_sum, online = demographic_counts(w.economy, w.sex, w.age, w.rural, w.digital,
+                                                  status, w.wage, n_e, n_s, n_a)
     counts = counts.astype(float)
     by_status = counts.sum((1, 2, 3))
     emp, unemp, train, olf = (by_status[:, k] for k in (EMPLOYED, UNEMPLOYED, TRAINING,
@@ -208,12 +211,17 @@ def compute_metrics(model: DisplacementModel) -> dict[str, np.ndarray]:
     flows = model.flows
     for name in _AGENT_FLOWS:
         out[name] = flows[name] * W
-    for name in ("training_slots", "spending_training_usd", "spending_benefits_usd",
-                 "spending_subsidy_usd", "centre_contribution_usd"):
+    for name in _PEOPLE_AND_USD_FLOWS:
         out[name] = flows[name].copy()
     out["spending_total_usd"] = (flows["spending_training_usd"] + flows["spending_benefits_usd"]
                                  + flows["spending_subsidy_usd"]
-                                 + flows["centre_contribution_usd"])
+                                 + flows["centre_contribution_usd"]
+                                 + flows["spending_digital_usd"])
+    rows = model.recall_rows
+    waiting = rows[(status[rows] == UNEMPLOYED) & (w.firm[rows] == model.recall_firm)]
+    out["awaiting_recall"] = np.bincount(w.economy[waiting], minlength=n_e) * W
+    out["internet_users_share"] = _ratio(online[:, :, 1].sum(1), online.sum((1, 2)))
+    out["internet_users_share_rural"] = _ratio(online[:, 1, 1], online[:, 1].sum(1))
     for name in CUMULATIVE:
         out[f"{name}_cumulative"] = model.totals[name] * W
     usd = model.wage_level * model.wage_index

@@ -107,6 +107,7 @@ def nonfinite_metrics(df: pd.DataFrame) -> list[str]:
             if (nan & (df["displaced_cumulative"].to_numpy() > 0)).any():
                 bad.append(name)
         elif not name.startswith(("unemployment_rate_", "employment_to_population_",
+                                  "internet_users_share_",
                                   "participation_rate_")):
             bad.append(name)  # an index or share of the whole economy: always defined
     return bad

@@ -9,7 +9,8 @@ Random tiny scenarios, with per-economy overrides and horizons beyond 15 months 
 - ``spending_total_usd`` is the sum of its parts;
 - every metric is finite, NaN only where a share has no one to take it of
   (:func:`conftest.nonfinite_metrics`);
-- the stock identities and the flows of the employed hold month by month.
+- the stock identities and the flows of the employed (typhoon separations and recalls
+  included) hold month by month.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from displacement_sim.outcomes import COHORT_MONTHS
 from displacement_sim.scenarios import validate
 
 SPENDING = ("spending_training_usd", "spending_benefits_usd", "spending_subsidy_usd",
-            "centre_contribution_usd")
+            "centre_contribution_usd", "spending_digital_usd")
 COHORT_STATES = ("employed", "unemployed", "training", "olf")
 
 
@@ -63,6 +64,17 @@ def sections(draw: st.DrawFn) -> dict[str, Any]:
             "hiring_subsidy": {"share_of_wage": _edge(draw, 0.0, 1.0),
                                "months": draw(st.sampled_from([0, 12, MAX_MONTHS]))},
             "automation_tax": _edge(draw, 0.0, 10.0),
+            "tech_transfer_training": _edge(draw, 0.0, 0.9),
+            "digital_access": {"share_of_gdp": _edge(draw, 0.0, 0.01, (1.0,))},
+        },
+        "disaster": {
+            "recall_rate": _edge(draw, 0.05, 1.0),
+            "typhoons": [{"year": 2023, "month": draw(st.integers(1, 12)),
+                          "separated_share": {s: _edge(draw, 0.0, 1.0) for s in draw(
+                              st.lists(st.sampled_from(SECTORS), min_size=1, max_size=3,
+                                       unique=True))},
+                          "area": draw(st.sampled_from(["all", "rural", "urban"]))}
+                         for _ in range(draw(st.integers(0, 2)))],
         },
     }
 
@@ -106,7 +118,9 @@ def test_the_books_balance_over_long_horizons_and_per_economy_overrides(
         d = g.drop(columns=["economy"]).diff().iloc[1:]
         f = g.iloc[1:]
         assert_allclose(d["employed"], f["hires"] - f["separations"] - f["displaced"]
-                        - f["exits_employed"], **tol)
+                        - f["exits_employed"] - f["typhoon_separated"] + f["recalled"], **tol)
+        # Those waiting to be recalled are unemployed.
+        assert (g["awaiting_recall"] <= g["unemployed"] + tol["atol"]).all()
         # Spending adds up.
         assert_allclose(g["spending_total_usd"], g[list(SPENDING)].sum(axis=1), rtol=1e-12,
                         atol=1e-6)

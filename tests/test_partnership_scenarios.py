@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import nonfinite_metrics, run_model
 
-from displacement_sim.constants import ASEAN
+from displacement_sim.constants import ASEAN, SECTORS
 from displacement_sim.scenarios import SCENARIO_DIR, load_scenario
 from displacement_sim.studies import load_comparison
 from displacement_sim.workflows.comparison import option_scenarios, run_comparison
@@ -19,11 +20,25 @@ PARTNERSHIP = {
     "sgp_ai_finance": ("SGP",),
     "tha_idn_automotive": ("THA", "IDN"),
     "phl_bpo": ("PHL",),
+    "phl_typhoon": ("PHL",),
+    "phl_typhoon_fast_response": ("PHL",),
     "asean_national_training": ASEAN,
+    "asean_digital_access": ASEAN,
+    "asean_transfer_to_trainers": ASEAN,
+    "asean_transfer_to_firms": ASEAN,
 }
 """Each new scenario and the economies it is about."""
 
+SECTORS_SERVICES = SECTORS[SECTORS.index("G"):]
+
 COORDINATION = SCENARIO_DIR / "compare" / "asean_coordination.toml"
+COMPARISONS = {
+    "asean_coordination": {"no_programme", "national", "pooled"},
+    "phl_disaster_response": {"no_typhoon", "typhoon", "fast_response"},
+    "digital_divide": {"no_programme", "training", "training_and_access"},
+    "technology_transfer": {"no_programme", "training", "to_trainers", "to_firms"},
+}
+"""The partnership's comparison files and their options."""
 
 TINY = {"years": 1, "workers_per_agent": 1e9, "min_agents_per_economy": 300,
         "firms_per_sector": 5, "replicates": 1}
@@ -114,3 +129,50 @@ def test_vnm_manufacturing_displaces_more_in_manufacturing_than_baseline() -> No
 def test_sgp_ai_finance_displaces_more_in_finance_and_business_services() -> None:
     base = displacement("baseline", ("SGP",), ("K", "LMN"))
     assert displacement("sgp_ai_finance", ("SGP",), ("K", "LMN")) > base > 0
+
+
+@pytest.mark.parametrize("name", [n for n in COMPARISONS if n != "asean_coordination"])
+def test_comparison_runs_at_a_tiny_scale(tmp_path: Path, name: str) -> None:
+    cf, _ = load_comparison(SCENARIO_DIR / "compare" / f"{name}.toml")
+    result = run_comparison(SCENARIO_DIR / "compare" / f"{name}.toml", out=tmp_path,
+                            executor="sequential", progress=False,
+                            overrides={**TINY, "replicates": 2, "min_agents_per_economy": 200,
+                                       "economies": list(cf.economies)[:2]})
+    df = result.results
+    assert set(df["scenario"]) == COMPARISONS[name]
+    assert nonfinite_metrics(df) == []
+
+
+def test_the_typhoon_scenario_is_haiyan_scaled() -> None:
+    """ILO (2013): 1.8 million in agriculture, about 15% of 5.6 million in industry and 2.8
+    million in services lost their livelihoods; over ILOEST's 2013 employment by group."""
+    from displacement_sim.resources import calibration_dir
+
+    d = pd.read_csv(calibration_dir() / "data" / "ilostat_employment_by_isic.csv")
+    d = d[(d["economy_iso3"] == "PHL") & (d["year"] == 2013)]
+    emp = dict(zip(d["indicator_code"].str.split("_").str[-1], d["value"], strict=True))
+    industry = sum(emp[k] for k in ("B", "C", "DE", "F"))
+    services = sum(emp[k] for k in SECTORS_SERVICES)
+    (typhoon,) = load_scenario("phl_typhoon").settings_for("PHL").disaster.typhoons
+    share = typhoon.separated_share
+    assert share["A"] == pytest.approx(1800 / emp["A"], abs=5e-4)
+    for k in ("B", "C", "DE", "F"):
+        assert share[k] == pytest.approx(0.15 * 5600 / industry, abs=5e-4)
+    for k in SECTORS_SERVICES:
+        assert share[k] == pytest.approx(2800 / services, abs=5e-4)
+    assert (typhoon.year, typhoon.month, typhoon.area) == (2024, 11, "all")
+    fast = load_scenario("phl_typhoon_fast_response").settings_for("PHL").disaster
+    assert fast.response_speedup == 2.0 and fast.typhoons == (typhoon,)
+
+
+def test_a_faster_response_lowers_unemployment_after_the_typhoon() -> None:
+    """The typhoon raises unemployment in the months after November 2024; recall twice as
+    fast brings it down sooner (the same strike in both: shared seeds)."""
+    rates = {}
+    for name in ("baseline", "phl_typhoon", "phl_typhoon_fast_response"):
+        s = load_scenario(name, economies=["PHL"], years=3, workers_per_agent=1e9,
+                          min_agents_per_economy=2000, firms_per_sector=5)
+        df = pd.concat(run_model(s, seed=k).results() for k in (1, 2))
+        after = df[(df["step"] >= 23) & (df["step"] <= 29)]
+        rates[name] = after["unemployment_rate"].mean()
+    assert rates["phl_typhoon"] > rates["phl_typhoon_fast_response"] > rates["baseline"]

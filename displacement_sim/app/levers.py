@@ -15,8 +15,10 @@ A lever's ``start`` is the value the schema gives when no scenario file sets it,
 shipped baseline's current policy in every economy except the United States' unemployment
 insurance (40% of the wage for 6 months in ``scenarios/baseline.toml``).
 
-The digital-access lever of issue 13 (raising rural internet access over time) is not in the
-table: the model has no such mechanism yet. When it exists, it is one more :class:`Lever`.
+The digital-access lever (rural internet access, docs/ODD.md 7.18) and technology transfer to
+training providers (7.7) are levers like the others. A typhoon (7.17) is a scenario, not a
+lever: the page's runs start from the baseline, which has none, so its recovery speed would
+change nothing here (``scenarios/compare/phl_disaster_response.toml`` compares it).
 """
 
 from __future__ import annotations
@@ -163,6 +165,20 @@ LEVERS: dict[str, Lever] = {lever.name: lever for lever in (
           help="Unemployment insurance as a share of the last wage."),
     Lever("benefit_months", "policy.benefits.max_months", "Benefit paid for", "months", "int",
           0, 24, 1, help="Months of entitlement from the start of a spell."),
+    Lever("digital_access", "policy.digital_access.share_of_gdp",
+          "Rural internet access spending", "% of GDP a year", "float", 0.0, 0.5, 0.01, 100.0,
+          help="Connects rural people without internet access at about USD 143 a person "
+               "(ITU 2020): trainees online complete more often, and firms adopt automation "
+               "faster where more people are online."),
+    Lever("transfer_to_trainers", "policy.tech_transfer_training",
+          "Technology transfer to training providers", "% off a training place", "float", 0.0,
+          50.0, 5.0, 100.0,
+          help="Partners' trainers, curricula and equipment make a national training place "
+               "cheaper, so the same budget trains more people (a lever of assumed size)."),
+    Lever("transfer_to_firms", "policy.tech_transfer",
+          "Technology transfer to firms", "% off automating", "float", 0.0, 50.0, 5.0, 100.0,
+          help="Automation technology made cheaper for firms: more adoption, so more "
+               "displacement."),
     Lever("automation_tax", "policy.automation_tax", "Automation tax", "% of its cost",
           "float", 0.0, 50.0, 5.0, 100.0,
           help="Raises the cost of automating by this share."),

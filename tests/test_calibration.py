@@ -67,7 +67,8 @@ def test_recovers_known_parameters(tmp_path):
 
 @pytest.mark.slow
 def test_same_random_state_same_fit(tmp_path):
-    cfg = _cfg(popsize=3, maxiter=2, end_year=2015)
+    # Reproducibility, not precision: a small scale will do.
+    cfg = _cfg(popsize=3, maxiter=2, end_year=2015, min_agents_per_economy=2000)
     obs = _synthetic(cfg, TRUTH)
     a = Calibrator(cfg, "USA", out=tmp_path / "a", executor="sequential", progress=False,
                    observations=obs, random_state=5).fit()
@@ -83,7 +84,7 @@ def test_same_random_state_same_fit(tmp_path):
 @pytest.mark.slow
 def test_refit_reads_stored_runs(tmp_path):
     """A repeated fit finds every candidate run stored (resume / warm start)."""
-    cfg = _cfg(popsize=2, maxiter=1, end_year=2014)
+    cfg = _cfg(popsize=2, maxiter=1, end_year=2014, min_agents_per_economy=2000)
     obs = _synthetic(cfg, TRUTH)
     Calibrator(cfg, "USA", out=tmp_path, executor="sequential", progress=False,
                observations=obs).fit()
@@ -154,7 +155,8 @@ def test_fits_go_to_the_output_folder_and_the_shipped_files_only_on_request(tmp_
 
     shipped = tmp_path / "shipped"
     monkeypatch.setattr(workflow, "calibrated_dir", lambda: shipped)
-    cfg = _cfg(popsize=2, maxiter=1, end_year=2012, economies=["USA"])
+    cfg = _cfg(popsize=2, maxiter=1, end_year=2012, economies=["USA"],
+               min_agents_per_economy=2000)
     api.calibrate(cfg, out=tmp_path / "out", executor="sequential", progress=False)
     assert (tmp_path / "out" / "full" / "params" / "USA.toml").is_file()
     assert not shipped.exists()

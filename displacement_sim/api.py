@@ -536,7 +536,9 @@ def brief(comparison: str | Path, economies: Sequence[str] | None = None,
     comparison : str or Path
         The output folder of :func:`compare` (``displacement-sim compare``).
     economies : sequence of str, optional
-        ISO3 codes (default: every economy of the comparison).
+        ISO3 codes, or ``"ASEAN"`` (any case) for the ASEAN members of the comparison pooled
+        run by run (``reporting.brief.aggregate_inputs``). Default: every economy of the
+        comparison, and ``"ASEAN"`` too when it has two or more ASEAN members.
     out : str or Path, optional
         Where to write (default ``<comparison>/brief``).
     sensitivity : str or Path, optional
@@ -552,17 +554,27 @@ def brief(comparison: str | Path, economies: Sequence[str] | None = None,
     Returns
     -------
     list of Path
-        The files written, five per economy.
+        The files written, five per page.
 
     Raises
     ------
     ScenarioError
-        If a folder is not what it should be, or an economy is not in the comparison, before
-        anything is written.
+        If a folder is not what it should be, an economy is not in the comparison, or
+        ``"ASEAN"`` is asked of a comparison without an ASEAN member, before anything is
+        written.
     """
-    from displacement_sim.analysis.brief import DEFAULT_DISCOUNT_RATE
+    from displacement_sim.analysis.brief import (
+        AGGREGATE,
+        DEFAULT_DISCOUNT_RATE,
+        aggregate_members,
+    )
     from displacement_sim.errors import ScenarioError
-    from displacement_sim.reporting.brief import build_page, load_inputs, write_page
+    from displacement_sim.reporting.brief import (
+        aggregate_inputs,
+        build_page,
+        load_inputs,
+        write_page,
+    )
 
     rate = DEFAULT_DISCOUNT_RATE if discount_rate is None else float(discount_rate)
     if not (0.0 <= rate < 1.0):
@@ -572,12 +584,17 @@ def brief(comparison: str | Path, economies: Sequence[str] | None = None,
         if p is not None:
             check_path(p, ScenarioError)
     inputs = load_inputs(comparison, sensitivity, validation)
-    chosen = [e.strip().upper() for e in (economies or inputs.economies) if e.strip()]
-    unknown = [e for e in chosen if e not in inputs.economies]
+    default = [*inputs.economies,
+               *([AGGREGATE] if len(aggregate_members(inputs.economies)) >= 2 else [])]
+    chosen = [e.strip().upper() for e in (economies or default) if e.strip()]
+    unknown = [e for e in chosen if e not in inputs.economies and e != AGGREGATE]
     if unknown:
         raise ScenarioError(f"--economy: {unknown[0]!r} is not in the comparison {comparison} "
-                            f"(its economies: {', '.join(inputs.economies)})")
-    pages = [build_page(inputs, e, rate, command) for e in dict.fromkeys(chosen)]
+                            f"(its economies: {', '.join(inputs.economies)}; or {AGGREGATE} "
+                            "for its ASEAN members pooled)")
+    pooled = aggregate_inputs(inputs, AGGREGATE) if AGGREGATE in chosen else None
+    pages = [build_page(pooled if e == AGGREGATE and pooled is not None else inputs, e, rate,
+                        command) for e in dict.fromkeys(chosen)]
     root = Path(comparison)
     folder = Path(out) if out is not None else root / "brief"
     paths: list[Path] = []

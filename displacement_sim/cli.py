@@ -256,8 +256,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="output folder of `displacement-sim compare`, e.g. "
                           "outputs/reskilling_options")
     brf.add_argument("--economy", action="append", type=_codes, dest="economy",
-                     help="ISO3 code; repeatable or comma-separated (default: every economy "
-                          "of the comparison)")
+                     help="ISO3 code, or ASEAN for the comparison's ASEAN members pooled; "
+                          "repeatable or comma-separated (default: every economy of the "
+                          "comparison, and ASEAN when it has two or more ASEAN members)")
     brf.add_argument("--out", type=Path, help="folder of the pages (default: "
                                               "<comparison>/brief)")
     brf.add_argument("--sensitivity", type=Path,

@@ -245,3 +245,170 @@ def test_sensitivity_and_validation_are_summarised(briefs, tmp_path):
     assert "missed by 0.61 points" in page
     assert "discounted at 5%" in page
     assert "No sensitivity analysis" not in page
+
+
+# ----------------------------------------------------------------------------- the ASEAN page
+
+
+@pytest.fixture(scope="module")
+def asean(tmp_path_factory):
+    """A tiny comparison of two ASEAN members and the US, and its briefs by default."""
+    folder = tmp_path_factory.mktemp("asean")
+    (folder / "base.toml").write_text(BASE_TOML)
+    (folder / "train.toml").write_text(TRAIN_TOML)
+    (folder / "cmp.toml").write_text(COMPARISON_TOML.replace('"VNM", "USA"',
+                                                             '"VNM", "PHL", "USA"'))
+    out = folder / "out"
+    run_comparison(folder / "cmp.toml", out=out, executor="sequential", progress=False)
+    assert main(["brief", str(out)]) == 0
+    return out
+
+
+def _pooled(runs: pd.DataFrame, column: str, members=("VNM", "PHL")) -> pd.Series:
+    """By hand: a count summed over the members, per option, replicate and month."""
+    d = runs[runs["economy"].isin(members)]
+    return d.groupby(["scenario", "replicate", "step"])[column].sum()
+
+
+def test_asean_page_is_written_by_default_as_one_a4_page_with_its_bottom_line(asean, tmp_path):
+    names = {p.name for p in (asean / "brief").iterdir()}
+    for code in ("VNM", "PHL", "USA", "ASEAN"):
+        assert {f"{code}.pdf", f"{code}.html", f"{code}_options.csv", f"{code}_groups.csv",
+                f"{code}.xlsx"} <= names
+    pdf = asean / "brief" / "ASEAN.pdf"
+    subprocess.run([_tool("pdftoppm"), "-r", "30", "-png", str(pdf), str(tmp_path / "p")],
+                   check=True, capture_output=True)
+    assert len(sorted(tmp_path.glob("p*.png"))) == 1
+    page = (asean / "brief" / "ASEAN.html").read_text()
+    line = _bottom_line(page)
+    assert len(re.findall(r"[.!?](\s|$)", line)) == 2, line
+    assert "the Philippines and Viet Nam" in line
+    text = _pdf_text(pdf)
+    assert " ".join(line.split()) in text
+    assert "ASEAN (the Philippines and Viet Nam pooled)" in text  # the title names the members
+    assert "United States is not in the aggregate" in page
+    # What cannot be pooled is said, not left out silently.
+    assert "Not shown, urban and rural workers" in page and "cannot be pooled" in page
+    groups = pd.read_csv(asean / "brief" / "ASEAN_groups.csv")
+    assert {"Women", "Men", "Aged 15-24"} <= set(groups["group"])
+    book = openpyxl.load_workbook(asean / "brief" / "ASEAN.xlsx", read_only=True)
+    assert book.sheetnames == ["options", "groups"]
+
+
+def test_asean_numbers_are_sums_over_members_then_ratios(asean):
+    from displacement_sim.analysis.brief import round_to
+    from displacement_sim.reporting.brief import aggregate_inputs, load_inputs
+
+    inputs = load_inputs(asean)
+    pooled = aggregate_inputs(inputs)
+    assert pooled.members == {"ASEAN": ("PHL", "VNM")}
+    runs, c = inputs.results, pooled.comparison
+    last = runs["step"].max()
+
+    # Employment rate at the horizon: summed employed / summed labour force, run by run.
+    employed, lf = _pooled(runs, "employed"), _pooled(runs, "labour_force")
+    rate = (employed / lf).xs(last, level="step")
+    diff = (rate.xs("train") - rate.xs("base")).to_numpy()
+    d = c.differences.set_index(["option", "measure"]).loc[("train", "employment_rate_horizon")]
+    assert d["mean_difference"] == pytest.approx(diff.mean(), rel=1e-12)
+    half = 12.706204736174707 * diff.std(ddof=1) / np.sqrt(2)  # t(0.975, 1 df)
+    assert d["ci_high"] == pytest.approx(diff.mean() + half, rel=1e-9)
+    # ... which is not the mean of the members' own differences.
+    own = inputs.comparison.differences
+    own = own[(own["option"] == "train") & (own["measure"] == "employment_rate_horizon")
+              & own["economy"].isin(["VNM", "PHL"])]
+    assert abs(own["mean_difference"].mean() - diff.mean()) > 1e-6
+    shown = pd.read_csv(asean / "brief" / "ASEAN_options.csv").set_index("option")
+    v = round_supported(100 * diff.mean(), 100 * d["ci_low"], 100 * d["ci_high"])[0]
+    assert shown.loc["Training", "employment rate change at the horizon (percentage points)"] \
+        == v
+
+    # Cost per additional displaced worker re-employed: summed extra cost / summed gain.
+    spend = _pooled(runs[runs["step"] >= 1], "spending_total_usd").groupby(
+        ["scenario", "replicate"]).sum()
+    back = _pooled(runs, "displaced_reemployed").xs(last, level="step")
+    extra = (spend.xs("train") - spend.xs("base")).mean()
+    gain = (back.xs("train") - back.xs("base")).mean()
+    ce = c.cost_effectiveness.set_index(["option", "ratio"]).loc[
+        ("train", "cost_per_reemployed_usd")]
+    assert ce["extra_cost_usd"] == pytest.approx(extra, rel=1e-12)
+    assert ce["gain"] == pytest.approx(gain, rel=1e-12)
+    assert ce["value"] == pytest.approx(extra / gain, rel=1e-12) if gain > 0 \
+        else np.isnan(ce["value"])
+    # Per long-term-unemployment year avoided: long-term unemployed people summed over the
+    # members and months 1 to the horizon, / 12.
+    ltu = _pooled(runs[runs["step"] >= 1].assign(
+        ltu=lambda t: t["long_term_unemployed_share"] * t["unemployed"]), "ltu").groupby(
+        ["scenario", "replicate"]).sum() / 12.0
+    avoided = (ltu.xs("base") - ltu.xs("train")).mean()
+    ce = c.cost_effectiveness.set_index(["option", "ratio"]).loc[
+        ("train", "cost_per_ltu_year_avoided_usd")]
+    assert ce["gain"] == pytest.approx(avoided, rel=1e-12)
+    assert ce["value"] == pytest.approx(extra / avoided, rel=1e-12) if avoided > 0 \
+        else np.isnan(ce["value"])
+
+    # Cost a year as a share of the members' summed GDP.
+    gdp = inputs.gdp_usd["VNM"] + inputs.gdp_usd["PHL"]
+    assert pooled.gdp_usd["ASEAN"] == pytest.approx(gdp)
+    share = 100 * spend.xs("train").mean() / inputs.years / gdp
+    assert shown.loc["Training", "programme cost a year (% of GDP)"] == round_to(
+        share, supported_step(share))
+
+    # Women's employment to population: employed women summed over summed women of working
+    # age (labour force / participation rate), not the mean of the two economies' ratios.
+    women = runs.assign(pop_F=runs["labour_force_F"] / runs["participation_rate_F"],
+                        emp_F=lambda t: t["employment_to_population_F"] * t["pop_F"])
+    e2p = (_pooled(women, "emp_F") / _pooled(women, "pop_F")).xs(last, level="step")
+    got = pooled.results.set_index(["scenario", "replicate", "step"])[
+        "employment_to_population_F"].xs(last, level="step")
+    assert np.allclose(got.loc[e2p.index], e2p, rtol=1e-12)
+
+
+def test_pooling_one_economy_gives_its_own_comparison(asean):
+    from displacement_sim.analysis.brief import pool_economies
+    from displacement_sim.analysis.compare import compare
+    from displacement_sim.reporting.brief import load_inputs
+
+    inputs = load_inputs(asean)
+    c = inputs.comparison
+    own = compare(pool_economies(inputs.results, ["PHL"], "PHL"), c.reference,
+                  c.counterfactual, c.options, c.confidence)
+    for name in ("outcomes", "differences", "cost_effectiveness", "paths"):
+        stored = getattr(c, name)
+        stored = stored[stored["economy"] == "PHL"].reset_index(drop=True)
+        pd.testing.assert_frame_equal(getattr(own, name).reset_index(drop=True), stored,
+                                      check_dtype=False, rtol=1e-9)
+
+
+def test_economy_asean_in_any_case_with_a_validation_per_member(asean, tmp_path):
+    val = tmp_path / "val"
+    (val / "tables").mkdir(parents=True)
+    pd.DataFrame({"economy": ["VNM", "VNM"], "series": ["unemployment", "share_A"],
+                  "group": ["unemployment", "sector_shares"], "mae_model": [0.61, 1.2],
+                  "mae_persistence": [0.52, 2.9]}).to_csv(val / "tables" / "by_series.csv",
+                                                          index=False)
+    out = tmp_path / "pages"
+    assert main(["brief", str(asean), "--economy", "Asean", "--out", str(out),
+                 "--validation", str(val)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        "ASEAN.html", "ASEAN.pdf", "ASEAN.xlsx", "ASEAN_groups.csv", "ASEAN_options.csv"]
+    page = (out / "ASEAN.html").read_text()
+    assert "no pooled track record" in page and "1 of 2 series in Viet Nam" in page
+    assert "does not cover the Philippines" in page
+
+
+def test_a_single_asean_member_writes_no_asean_page_by_default(briefs, tmp_path):
+    out = tmp_path / "pages"
+    assert main(["brief", str(briefs), "--out", str(out)]) == 0
+    assert {p.stem.split("_")[0] for p in out.iterdir()} == {"VNM", "USA"}
+
+
+def test_asean_without_an_asean_member_is_refused(tmp_path, capsys):
+    (tmp_path / "base.toml").write_text(BASE_TOML)
+    (tmp_path / "train.toml").write_text(TRAIN_TOML)
+    (tmp_path / "cmp.toml").write_text(COMPARISON_TOML.replace('"VNM", "USA"', '"USA"'))
+    out = tmp_path / "out"
+    run_comparison(tmp_path / "cmp.toml", out=out, executor="sequential", progress=False)
+    err = _refused(["brief", str(out), "--economy", "asean"], capsys, out)
+    assert "--economy ASEAN" in err and "no ASEAN member" in err and "expected" in err
+    assert not (out / "brief").exists()

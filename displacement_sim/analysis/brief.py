@@ -8,6 +8,11 @@ allows one to conclude (:func:`verdict`), rounds every number to what its interv
 (:func:`discounted_extra_cost`), and shows outcomes by sex, age group and area
 (:data:`GROUP_INDICATORS`, :func:`group_outcomes`).
 
+The ASEAN page pools the members a comparison simulated run by run (:func:`pool_economies`):
+for each option, replicate and month, counts are summed over the members and each ratio is
+recomputed from the summed counts (``outcomes.monthly``'s rule), so one pooled table goes
+through the same comparison (``analysis.compare.compare``) as one economy.
+
 References
 ----------
 Office of Management and Budget (2003). Circular A-4: Regulatory Analysis. Washington, DC
@@ -28,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from displacement_sim.analysis.compare import HEADLINE_RATIO, t_interval
+from displacement_sim.constants import ASEAN, SEXES
 from displacement_sim.outcomes import INDICATORS
 
 DEFAULT_DISCOUNT_RATE = 0.03
@@ -54,6 +60,23 @@ force), which training cannot improve by enrolling people; by area the results h
 unemployment rate, which leaves trainees out (labelled so)."""
 
 Verdict = str
+
+AGGREGATE = "ASEAN"
+"""The code of the aggregate page: the ASEAN members of a comparison, pooled."""
+
+AGGREGATE_MEMBERS: tuple[str, ...] = ASEAN
+"""The economies the aggregate may pool (``constants.ASEAN``; never the United States)."""
+
+DERIVED_WEIGHTS: dict[str, tuple[str, str]] = {
+    f"{prefix}_{s}": (f"labour_force_{s}", f"participation_rate_{s}")
+    for s in SEXES for prefix in ("employment_to_population", "participation_rate")}
+"""Ratios that ``outcomes.INDICATORS`` declares without weights but whose denominator the
+results hold indirectly: by sex, the working-age population is the labour force over the
+participation rate (``labour_force_{s} / participation_rate_{s}``, exact where the
+participation rate is positive), so employment to population and participation by sex pool
+weighted by it. Ratio name -> (count, ratio) whose quotient is the weight."""
+
+_META = ("run_id", "seed", "variant", "year")
 
 
 # ----------------------------------------------------------------------------- rounding
@@ -351,6 +374,152 @@ def group_outcomes(df: pd.DataFrame, reference: str, option: str, economy: str,
     return pd.DataFrame(rows)
 
 
+
+def aggregate_members(economies: Sequence[str]) -> list[str]:
+    """The economies of ``economies`` that the ASEAN aggregate pools, in the package's order.
+
+    Parameters
+    ----------
+    economies : sequence of str
+        ISO3 codes (a comparison's economies).
+
+    Returns
+    -------
+    list of str
+        The ASEAN members among them (``constants.ASEAN``); the United States never.
+
+    Examples
+    --------
+    >>> aggregate_members(["USA", "VNM", "PHL"])
+    ['PHL', 'VNM']
+    """
+    present = set(economies)
+    return [e for e in AGGREGATE_MEMBERS if e in present]
+
+
+def pooled_weights(df: pd.DataFrame, column: str) -> np.ndarray | None:
+    """The weights that pool a ratio column over economies, row by row; None if it cannot be.
+
+    A count needs none (it is summed: ``np.ones``); a ratio is weighted by the counts of its
+    :attr:`outcomes.Indicator.weights` (its denominator), or by :data:`DERIVED_WEIGHTS`.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Tidy monthly results.
+    column : str
+        An indicator (``outcomes.INDICATORS``).
+
+    Returns
+    -------
+    numpy.ndarray or None
+        One weight per row, or None for a ratio whose denominator the results do not hold
+        (the urban and rural unemployment rates, medians, indices).
+    """
+    ind = INDICATORS[column]
+    if ind.kind == "count":
+        return np.ones(len(df))
+    if ind.weights:
+        return sum(df[c].to_numpy(float) for c in ind.weights)
+    if column in DERIVED_WEIGHTS:
+        count, ratio = DERIVED_WEIGHTS[column]
+        num, den = df[count].to_numpy(float), df[ratio].to_numpy(float)
+        return np.divide(num, den, out=np.zeros(len(df)), where=den > 0)
+    return None
+
+
+def pool_economies(df: pd.DataFrame, members: Sequence[str], name: str = AGGREGATE
+                   ) -> pd.DataFrame:
+    """Several economies' monthly results pooled into one economy, run by run.
+
+    For each option (``scenario``), replicate and month, every count is summed over the
+    members and every ratio becomes the ratio of the summed counts: its values weighted by its
+    denominator (:func:`pooled_weights`), as ``outcomes.monthly`` pools a run's economies (a
+    missing value with a positive weight counts as zero; no weight at all gives NaN). Ratios
+    that cannot be pooled are NaN when two or more members are present (one member's are kept
+    as they are, so pooling one economy gives its own table). Month 0 is pooled too (the
+    starting state). The pooled table goes through ``analysis.compare.compare`` exactly as one
+    economy's.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Tidy monthly results of every option (``scenario`` names the option), all economies of
+        a run sharing its ``run_id`` and ``seed``.
+    members : sequence of str
+        ISO3 codes pooled.
+    name : str
+        The pooled economy's code in the output (default ``"ASEAN"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per option, replicate and month, with the columns of ``df``; ``economy`` is
+        ``name``.
+
+    Raises
+    ------
+    ValueError
+        If no member is in ``df``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"scenario": "a", "replicate": 0, "step": 1, "run_id": "r",
+    ...                    "seed": 1, "economy": ["A", "B"], "employed": [90.0, 150.0],
+    ...                    "labour_force": [100.0, 300.0], "employment_rate": [0.9, 0.5]})
+    >>> pool_economies(df, ["A", "B"])[["employed", "employment_rate"]].to_numpy().tolist()
+    [[240.0, 0.6]]
+    """
+    d = df[df["economy"].isin(list(members))].reset_index(drop=True)
+    if d.empty:
+        raise ValueError(f"none of {list(members)} is in the results")
+    keys = ["scenario", "replicate", "step"]
+    several = d["economy"].nunique() > 1
+    codes = d.groupby(keys, sort=False).ngroup().to_numpy()
+    n = int(codes.max()) + 1
+    _, first = np.unique(codes, return_index=True)
+    out = {k: d[k].to_numpy()[first] for k in keys}
+    out["economy"] = np.full(n, name, dtype=object)
+    for c in _META:
+        if c in d.columns:
+            out[c] = d[c].to_numpy()[first]
+    for c in d.columns:
+        if c in out or c not in INDICATORS:
+            continue
+        values = d[c].to_numpy(float)
+        w = pooled_weights(d, c)
+        if w is None:
+            out[c] = np.full(n, np.nan) if several else values[first]
+        elif INDICATORS[c].kind == "count":
+            out[c] = np.bincount(codes, weights=values, minlength=n)
+        else:
+            num = np.bincount(codes, weights=np.where(w > 0, np.nan_to_num(values) * w, 0.0),
+                              minlength=n)
+            den = np.bincount(codes, weights=w, minlength=n)
+            out[c] = np.divide(num, den, out=np.full(n, np.nan), where=den > 0)
+    cols = [c for c in df.columns if c in out]
+    return pd.DataFrame(out)[cols]
+
+
+def pooled_gdp(gdp_usd: dict[str, float], members: Sequence[str]) -> float:
+    """The members' summed GDP (NaN if any member's is missing).
+
+    Parameters
+    ----------
+    gdp_usd : dict of str to float
+        GDP of each economy (USD).
+    members : sequence of str
+        ISO3 codes pooled.
+
+    Returns
+    -------
+    float
+        The sum, for costs as a share of the pooled GDP.
+    """
+    values = [float(gdp_usd.get(m, np.nan)) for m in members]
+    return float(sum(values)) if values and bool(np.all(np.isfinite(values))) else float("nan")
+
+
 @dataclass(frozen=True)
 class Ranked:
     """One option of the ranking, its numbers unrounded."""
@@ -433,6 +602,8 @@ def rank_options(differences: pd.DataFrame, cost_effectiveness: pd.DataFrame,
     return sorted(out, key=key)
 
 
-__all__ = ["DEFAULT_DISCOUNT_RATE", "GROUP_INDICATORS", "RATIO_WORDS", "Ranked",
-           "discounted_extra_cost", "group_outcomes", "rank_options", "round_supported",
-           "round_to", "same_as_reference", "significant_digits", "supported_step", "verdict"]
+__all__ = ["AGGREGATE", "AGGREGATE_MEMBERS", "DEFAULT_DISCOUNT_RATE", "DERIVED_WEIGHTS",
+           "GROUP_INDICATORS", "RATIO_WORDS", "Ranked", "aggregate_members",
+           "discounted_extra_cost", "group_outcomes", "pool_economies", "pooled_gdp",
+           "pooled_weights", "rank_options", "round_supported", "round_to", "same_as_reference",
+           "significant_digits", "supported_step", "verdict"]

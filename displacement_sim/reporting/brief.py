@@ -8,6 +8,11 @@ work, with intervals in plain words; one chart of the employment rate with and w
 option; who is affected (by sex, age group and area); the assumptions that move the result most
 and how far the model's forecasts held out of sample.
 
+The ASEAN page (:func:`aggregate_inputs`, economy ``"ASEAN"``) is the same page for the ASEAN
+members of the comparison pooled run by run (``analysis.brief.pool_economies``): counts summed
+over the members in each run and month, then every rate, ratio, paired difference and interval
+computed as for one economy; costs as a share of the members' summed GDP.
+
 The PDF is one matplotlib ``Figure`` of A4 size, so it is one page by construction; matplotlib
 is already a dependency, and with ``pdf.fonttype = 42`` (TrueType) its text is extractable.
 """
@@ -21,7 +26,7 @@ import json
 import math
 import textwrap
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -29,12 +34,18 @@ import pandas as pd
 
 from displacement_sim import __version__
 from displacement_sim.analysis.brief import (
+    AGGREGATE,
+    AGGREGATE_MEMBERS,
     DEFAULT_DISCOUNT_RATE,
     GROUP_INDICATORS,
     RATIO_WORDS,
     Ranked,
+    aggregate_members,
     discounted_extra_cost,
     group_outcomes,
+    pool_economies,
+    pooled_gdp,
+    pooled_weights,
     rank_options,
     round_supported,
     round_to,
@@ -42,7 +53,7 @@ from displacement_sim.analysis.brief import (
     supported_step,
     verdict,
 )
-from displacement_sim.analysis.compare import Comparison
+from displacement_sim.analysis.compare import Comparison, compare
 from displacement_sim.constants import ECONOMY_NAMES
 from displacement_sim.errors import DisplacementSimError, ScenarioError
 from displacement_sim.files import atomic_write_bytes, atomic_write_text
@@ -69,6 +80,35 @@ def place(economy: str) -> str:
     """The economy's name as a sentence uses it: ``'the Philippines'``, ``'Viet Nam'``."""
     name = ECONOMY_NAMES.get(economy, economy)
     return f"the {name}" if economy in ("PHL", "USA") else name
+
+
+def _and(words: Sequence[str]) -> str:
+    words = list(words)
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def members_text(members: Sequence[str]) -> str:
+    """The pooled members in words, as the ASEAN page's title and sentences name them.
+
+    Parameters
+    ----------
+    members : sequence of str
+        ISO3 codes of the members pooled, in the package's order.
+
+    Returns
+    -------
+    str
+        ``'the Philippines and Viet Nam'``, or ``'all ten members'`` when every ASEAN member
+        is pooled.
+
+    Examples
+    --------
+    >>> members_text(["PHL", "VNM"])
+    'the Philippines and Viet Nam'
+    """
+    if set(members) == set(AGGREGATE_MEMBERS):
+        return "all ten members"
+    return _and([place(m) for m in members])
 
 
 def fmt_number(value: float, step: float, unit: str = "") -> str:
@@ -139,6 +179,9 @@ class BriefInputs:
     lever_factors: frozenset[str] = field(default_factory=frozenset)
     validation: pd.DataFrame | None = None
     origins: tuple[int, ...] = ()
+    members: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """For an aggregate (``"ASEAN"``): the economies its tables pool (:func:`aggregate_inputs`);
+    empty for a comparison's own inputs."""
 
     @property
     def economies(self) -> list[str]:
@@ -296,6 +339,56 @@ def load_inputs(folder: str | Path, sensitivity: str | Path | None = None,
                        origins=origins)
 
 
+def aggregate_inputs(inputs: BriefInputs, code: str = AGGREGATE) -> BriefInputs:
+    """The inputs of the ASEAN page: the comparison's ASEAN members pooled run by run.
+
+    The monthly results of the members are pooled per option, replicate and month
+    (``analysis.brief.pool_economies``: counts summed, ratios recomputed from the summed
+    counts), then the comparison's tables are recomputed from the pooled runs by
+    ``analysis.compare.compare``, exactly as for one economy (paired differences, t- and
+    Fieller intervals against the reference). GDP is the members' sum.
+
+    Parameters
+    ----------
+    inputs : BriefInputs
+        From :func:`load_inputs`.
+    code : str
+        The aggregate's code on the page and in file names (default ``"ASEAN"``).
+
+    Returns
+    -------
+    BriefInputs
+        Tables, results and GDP of the one pooled economy ``code``; ``members`` names the
+        economies pooled. Sensitivity and validation stay per economy.
+
+    Raises
+    ------
+    ScenarioError
+        If the comparison has no ASEAN member.
+    """
+    members = tuple(aggregate_members(inputs.economies))
+    if not members:
+        raise ScenarioError(
+            f"--economy {code}: the comparison {inputs.folder} has no ASEAN member (its "
+            f"economies: {', '.join(inputs.economies)}); expected a comparison of at least one "
+            f"of {', '.join(AGGREGATE_MEMBERS)}")
+    c = inputs.comparison
+    pooled = pool_economies(inputs.results, members, code)
+    comparison = compare(pooled, c.reference, c.counterfactual, c.options, c.confidence,
+                         c.path_metric)
+    return replace(inputs, comparison=comparison, results=pooled,
+                   gdp_usd={code: pooled_gdp(inputs.gdp_usd, members)},
+                   members={code: members})
+
+
+def _where(inputs: BriefInputs, economy: str) -> str:
+    """Where a sentence says the result holds: the economy, or the members pooled."""
+    members = inputs.members.get(economy)
+    if members:
+        return f"the ASEAN members pooled ({members_text(members)})"
+    return place(economy)
+
+
 # ----------------------------------------------------------------------------- content
 
 
@@ -330,7 +423,7 @@ def _employment_words(r: Ranked) -> str:
 def bottom_line(comparison: Comparison, economy: str, labels: Mapping[str, str],
                 horizon_year: int, years: float, gdp_usd: float = float("nan"),
                 df: pd.DataFrame | None = None,
-                rate: float = DEFAULT_DISCOUNT_RATE) -> str:
+                rate: float = DEFAULT_DISCOUNT_RATE, where: str | None = None) -> str:
     """The bottom line for one economy, in two sentences (the brief and the long report).
 
     Parameters
@@ -351,13 +444,16 @@ def bottom_line(comparison: Comparison, economy: str, labels: Mapping[str, str],
         The monthly results (for discounted totals, unused in the sentences).
     rate : float
         The discount rate a year.
+    where : str, optional
+        Where the sentences say the result holds (default: the economy's name; the ASEAN page
+        names the members pooled).
 
     Returns
     -------
     str
         Two sentences.
     """
-    name = place(economy)
+    name = where or place(economy)
     ref = labels.get(comparison.reference, comparison.reference)
     ranked, _ = _ranking(comparison, None, economy, years, rate) if df is None else \
         _ranking(comparison, df, economy, years, rate)
@@ -439,6 +535,8 @@ class BriefPage:
     groups_export: pd.DataFrame
     assumptions: tuple[str, ...]
     footer: str
+    groups_note: str = ""
+    """A line under the groups table (the ASEAN page: what cannot be pooled)."""
 
 
 def _options_tables(inputs: BriefInputs, ranked: Sequence[Ranked], economy: str, rate: float
@@ -525,11 +623,35 @@ def _groups_tables(inputs: BriefInputs, economy: str, option: str | None
     return title, pd.DataFrame(shown), pd.DataFrame(export)
 
 
+def _validation_by_member(inputs: BriefInputs, members: Sequence[str]) -> str:
+    """The validation line of the ASEAN page: scores are per economy, so by member."""
+    v = inputs.validation
+    origins = ", ".join(str(o) for o in inputs.origins) or "the validation's origins"
+    parts, missing = [], []
+    for m in members:
+        d = v[v["economy"] == m]
+        if d.empty:
+            missing.append(place(m))
+            continue
+        beats = int((d["mae_model"] < d["mae_persistence"]).sum())
+        parts.append(f"{beats} of {len(d)} series in {place(m)}")
+    text = ("The out-of-sample validation scores each economy's forecasts separately, and its "
+            "errors do not add up over economies, so it gives no pooled track record")
+    if parts:
+        text += (f"; by member, forecasting from {origins}, the model beat keeping the last "
+                 f"observed value in {_and(parts)} (each member's page gives its unemployment "
+                 "error)")
+    if missing:
+        text += f"; the validation given does not cover {_and(missing)}"
+    return text + "."
+
+
 def _assumptions(inputs: BriefInputs, economy: str) -> list[str]:
     lines = []
     s = inputs.sensitivity
+    members = inputs.members.get(economy, ())
     if s is not None:
-        d = s[s["economy"] == economy]
+        d = s[s["economy"].isin(members)] if members else s[s["economy"] == economy]
         if d.empty:
             d = s[s["economy"] == "all"]
         for index in ("ST", "mu_star", "delta", "S1"):
@@ -550,10 +672,16 @@ def _assumptions(inputs: BriefInputs, economy: str) -> list[str]:
                 v = round_supported(r.value, r.value - conf, r.value + conf)[0] if np.isfinite(
                     conf) else round_to(r.value, supported_step(r.value))
                 parts.append(f"{label} ({r.index} {v:g} on {r.output})")
-            lines.append("The assumptions that move the results most (sensitivity analysis, "
-                         "policy levers left out): " + "; ".join(parts) + ".")
+            source = ("(sensitivity analysis, policy levers left out)" if not members else
+                      "(sensitivity indices are per economy and are not pooled: the largest "
+                      "over the members, or over the economies analysed together; policy "
+                      "levers left out)")
+            lines.append(f"The assumptions that move the results most {source}: "
+                         + "; ".join(parts) + ".")
     v = inputs.validation
-    if v is not None:
+    if v is not None and members:
+        lines.append(_validation_by_member(inputs, members))
+    elif v is not None:
         d = v[(v["economy"] == economy)]
         u = d[d["group"] == "unemployment"]
         origins = ", ".join(str(o) for o in inputs.origins) or "the validation's origins"
@@ -612,7 +740,7 @@ def build_page(inputs: BriefInputs, economy: str, rate: float = DEFAULT_DISCOUNT
     inputs : BriefInputs
         From :func:`load_inputs`.
     economy : str
-        ISO3 code.
+        ISO3 code, or ``"ASEAN"`` for inputs from :func:`aggregate_inputs`.
     rate : float
         Discount rate a year.
     command : str, optional
@@ -623,28 +751,35 @@ def build_page(inputs: BriefInputs, economy: str, rate: float = DEFAULT_DISCOUNT
     BriefPage
     """
     c = inputs.comparison
-    name = ECONOMY_NAMES.get(economy, economy)
+    members = inputs.members.get(economy, ())
+    name = (f"{economy} ({members_text(members)} pooled)" if members
+            else ECONOMY_NAMES.get(economy, economy))
+    where = _where(inputs, economy)
     ref_label = inputs.labels.get(c.reference, c.reference)
     ranked, same = _ranking(c, inputs.results, economy, inputs.years, rate)
     gdp = inputs.gdp_usd.get(economy, float("nan"))
     line = bottom_line(c, economy, inputs.labels, inputs.horizon_year, inputs.years, gdp,
-                       inputs.results, rate)
+                       inputs.results, rate, where=where if members else None)
     notes = [TRAINEES_LINE]
+    if members:
+        notes.append(_pooling_line(members))
     if _no_programme(c, economy):
         names = ", ".join(inputs.labels.get(o, o) for o in same)
-        notes.append(f"{ref_label} has no programme in {place(economy)} in this model (no "
+        notes.append(f"{ref_label} has no programme in {where} in this model (no "
                      "spending on training, benefits or subsidies)"
                      + (f", so {names} is the same as {ref_label.lower()} here and is left "
                         "out." if same else "."))
     elif same:
         notes.append(", ".join(inputs.labels.get(o, o) for o in same)
-                     + f" changes nothing in {place(economy)} and is left out.")
+                     + f" changes nothing in {where} and is left out.")
     options, options_export = _options_tables(inputs, ranked, economy, rate)
     top = ranked[0].option if ranked else None
     groups_title, groups, groups_export = _groups_tables(inputs, economy, top)
+    groups_note = _unpooled_groups(inputs, economy) if len(members) > 1 else ""
     pairs = int(c.outcomes["replicate"].nunique())
     lvl = f"{100 * c.confidence:g}%"
     chart_opts = [c.reference, *[r.option for r in ranked]]
+    gdp_of = "the members' summed " if members else ""
     caption = (f"Employment rate (employed / labour force, trainees in the labour force), "
                f"{inputs.start_year}-{inputs.horizon_year}: mean of {pairs} runs per option "
                f"(line) and the middle 90% of runs (band); {ref_label.lower()} is the thick "
@@ -655,7 +790,7 @@ def build_page(inputs: BriefInputs, economy: str, rate: float = DEFAULT_DISCOUNT
               "the model's randomness, not its assumptions. Numbers rounded to 2 significant "
               "figures or to the interval's width. USD of "
               f"{inputs.start_year}; cost a year = total over {inputs.years:g} years / "
-              f"{inputs.years:g}; % of GDP of {inputs.start_year}; discounted at "
+              f"{inputs.years:g}; % of {gdp_of}GDP of {inputs.start_year}; discounted at "
               f"{100 * rate:g}% a year (US OMB Circular A-4, WHO-CHOICE; an assumption for "
               f"ASEAN economies). Comparison '{inputs.name}'; displacement_sim {__version__}"
               + (f"; {command}" if command else "") + ".")
@@ -666,7 +801,30 @@ def build_page(inputs: BriefInputs, economy: str, rate: float = DEFAULT_DISCOUNT
         bottom_line=line, notes=tuple(notes), options=options, options_export=options_export,
         chart=_chart(inputs, economy, chart_opts), chart_caption=caption,
         groups_title=groups_title, groups=groups, groups_export=groups_export,
-        assumptions=tuple(_assumptions(inputs, economy)), footer=footer)
+        assumptions=tuple(_assumptions(inputs, economy)), footer=footer,
+        groups_note=groups_note)
+
+
+def _pooling_line(members: Sequence[str]) -> str:
+    """How the ASEAN page pools its members, in one line."""
+    return ("Pooled run by run: in each run and month, employed people, the labour force, "
+            "displaced workers back in work, programme costs and GDP are summed over "
+            f"{members_text(members)} before any rate, ratio or difference from current policy "
+            "is computed, so larger economies weigh more, as in one labour market; the United "
+            "States is not in the aggregate.")
+
+
+def _unpooled_groups(inputs: BriefInputs, economy: str) -> str:
+    """The line under the ASEAN page's groups: the groups that cannot be pooled."""
+    d = inputs.results
+    lost = [(g, col) for g, col, _ in GROUP_INDICATORS
+            if col in d.columns and pooled_weights(d.iloc[:0], col) is None]
+    if not lost:
+        return ""
+    groups = _and([g.lower() for g, _ in lost])
+    return (f"Not shown, {groups} workers: the results hold their unemployment rates per "
+            "economy but not the labour force they are shares of, so the rates cannot be "
+            "pooled over the members; each member's own page shows them.")
 
 
 # ----------------------------------------------------------------------------- rendering
@@ -767,6 +925,8 @@ def render_pdf(page: BriefPage) -> bytes:
             cur.text("The results hold no breakdown by group for this economy.", 8)
         else:
             cur.table(page.groups, [1.0, 2.2, 0.7, 1.2, 2.8])
+        if page.groups_note:
+            cur.text(page.groups_note, 7.2, style="italic", gap=0.006)
         cur.text("Assumptions and track record", 9, "bold")
         for line in page.assumptions:
             cur.text(line, 7.5, gap=0.002)
@@ -825,6 +985,7 @@ def render_html(page: BriefPage) -> str:
            f'<img src="data:image/png;base64,{chart}" alt="Employment rate with and without '
            f'each option">', f'<p class="caption">{e(page.chart_caption)}</p>',
            f"<h2>{e(page.groups_title)}</h2>", _html_table(page.groups),
+           *([f'<p class="note">{e(page.groups_note)}</p>'] if page.groups_note else []),
            "<h2>Assumptions and track record</h2>",
            *[f"<p>{e(a)}</p>" for a in page.assumptions],
            f'<p class="foot">{e(page.footer)}</p>', "</body></html>", ""]
@@ -873,5 +1034,5 @@ def write_page(page: BriefPage, folder: Path) -> list[Path]:
 
 
 __all__ = ["BriefInputs", "BriefPage", "GROUP_INDICATORS", "TRAINEES_COUNTED", "TRAINEES_LINE",
-           "bottom_line", "build_page", "load_inputs", "render_html", "render_pdf",
-           "write_page"]
+           "aggregate_inputs", "bottom_line", "build_page", "load_inputs", "members_text",
+           "render_html", "render_pdf", "write_page"]

@@ -246,6 +246,10 @@ class OptionSpec(Strict):
     """Plain-language name in the report (default: the option's key)."""
 
 
+BottomLine = Literal["cost_per_worker", "employment"]
+"""The measures a comparison's bottom line can rank options by (``ComparisonFile.bottom_line``)."""
+
+
 class ComparisonFile(Strict):
     """A validated comparison file."""
 
@@ -277,6 +281,11 @@ class ComparisonFile(Strict):
     """Firms per economy and sector for every option (default: the scenarios')."""
     confidence: Annotated[float, Field(gt=0.0, lt=1.0, strict=True)] = 0.95
     """Level of every confidence interval."""
+    bottom_line: BottomLine = "cost_per_worker"
+    """What the bottom line of the report and the brief ranks the options by:
+    ``"cost_per_worker"`` (programme cost per additional displaced worker back in work, for
+    programmes) or ``"employment"`` (the change in the mean employment rate over the run, for
+    options without a programme cost, such as a faster recovery after a disaster)."""
 
     @field_validator("reference", "counterfactual")
     @classmethod

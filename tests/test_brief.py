@@ -412,3 +412,61 @@ def test_asean_without_an_asean_member_is_refused(tmp_path, capsys):
     err = _refused(["brief", str(out), "--economy", "asean"], capsys, out)
     assert "--economy ASEAN" in err and "no ASEAN member" in err and "expected" in err
     assert not (out / "brief").exists()
+
+
+# ------------------------------------------------------- a bottom line ranked by employment
+
+
+def _employment_comparison(rows: list[tuple[str, float, float, float]]):
+    """A Comparison whose differences hold only the mean employment rate over the run."""
+    from displacement_sim.analysis.compare import Comparison
+
+    diff = pd.DataFrame([{"economy": "PHL", "option": o, "measure": "employment_rate_mean",
+                          "n": 10, "mean_difference": m, "ci_low": lo, "ci_high": hi}
+                         for o, m, lo, hi in rows])
+    empty = pd.DataFrame()
+    return Comparison(reference="typhoon", counterfactual="typhoon",
+                      options=("typhoon", *(r[0] for r in rows)), outcomes=empty, pairs=empty,
+                      differences=diff, cost_pairs=empty, cost_effectiveness=empty,
+                      paths=empty, effect=empty, bottom_line="employment")
+
+
+def test_employment_bottom_line_ranks_by_the_mean_employment_rate():
+    from displacement_sim.reporting.brief import bottom_line
+
+    labels = {"typhoon": "Typhoon", "fast": "Fast recovery", "none": "No typhoon",
+              "odd": "Odd option"}
+    c = _employment_comparison([("fast", 0.0017, 0.0015, 0.0019),
+                                ("none", 0.0067, 0.0063, 0.0071),
+                                ("odd", 0.0030, -0.0010, 0.0070)])
+    line = bottom_line(c, "PHL", labels, 2028, 5.0)
+    assert line.startswith("In the Philippines, No typhoon gives the highest employment rate")
+    assert "about 0.67 points above typhoon" in line
+    # The others in order, with the interval's word: the one whose interval holds zero is not
+    # called higher.
+    assert line.index("Odd option") < line.index("Fast recovery")
+    assert "Fast recovery, +0.17 points (likely higher)" in line
+    assert "Odd option, +0.3 points (cannot be told from current policy)" in line
+    none = bottom_line(_employment_comparison([("odd", 0.003, -0.001, 0.007)]), "PHL", labels,
+                       2028, 5.0)
+    assert "no option raises the employment rate" in none
+
+
+def test_a_comparison_file_sets_the_bottom_line_and_rejects_unknown_measures(tmp_path, capsys):
+    (tmp_path / "base.toml").write_text(BASE_TOML)
+    (tmp_path / "train.toml").write_text(TRAIN_TOML)
+    text = COMPARISON_TOML.replace('"VNM", "USA"', '"VNM"').replace(
+        'reference = "base"', 'reference = "base"\nbottom_line = "employment"')
+    (tmp_path / "cmp.toml").write_text(text)
+    out = tmp_path / "out"
+    result = run_comparison(tmp_path / "cmp.toml", out=out, executor="sequential",
+                            progress=False)
+    assert result.comparison.bottom_line == "employment"
+    assert main(["brief", str(out)]) == 0
+    line = _bottom_line((out / "brief" / "VNM.html").read_text())
+    assert "employment rate" in line and "per additional worker" not in line
+    assert line in (out / "report" / "brief_cmp.md").read_text()
+    (tmp_path / "bad.toml").write_text(text.replace('"employment"', '"jobs"'))
+    assert main(["compare", str(tmp_path / "bad.toml"), "--out", str(tmp_path / "o2")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "bottom_line" in err[0] and "bad.toml" in err[0]

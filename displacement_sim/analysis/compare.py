@@ -628,6 +628,8 @@ class Comparison:
     confidence: float = 0.95
     path_metric: str = PATH_METRIC
     """The monthly indicator of :attr:`paths`."""
+    bottom_line: str = "cost_per_worker"
+    """What the bottom line ranks the options by (``studies.ComparisonFile.bottom_line``)."""
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables by name (for writing)."""
@@ -639,7 +641,8 @@ class Comparison:
 
 def compare(df: pd.DataFrame, reference: str, counterfactual: str | None = None,
             options: Sequence[str] | None = None, confidence: float = 0.95,
-            path_metric: str = PATH_METRIC) -> Comparison:
+            path_metric: str = PATH_METRIC, bottom_line: str = "cost_per_worker"
+            ) -> Comparison:
     """Every comparison table of options against ``reference``.
 
     Parameters
@@ -659,6 +662,8 @@ def compare(df: pd.DataFrame, reference: str, counterfactual: str | None = None,
     path_metric : str
         The monthly indicator followed month by month in ``paths`` (default: the employment
         rate, :data:`PATH_METRIC`).
+    bottom_line : str
+        What the bottom line ranks the options by (``studies.ComparisonFile.bottom_line``).
 
     Returns
     -------
@@ -675,4 +680,4 @@ def compare(df: pd.DataFrame, reference: str, counterfactual: str | None = None,
         cost_effectiveness=cost_effectiveness(outcomes, reference, confidence, order),
         paths=path_differences(df, reference, path_metric, confidence, order),
         effect=programme_effect(df, counterfactual, confidence, order),
-        confidence=confidence, path_metric=path_metric)
+        confidence=confidence, path_metric=path_metric, bottom_line=bottom_line)

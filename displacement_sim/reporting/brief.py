@@ -322,7 +322,8 @@ def load_inputs(folder: str | Path, sensitivity: str | Path | None = None,
     labels = {o: str(spec.get("label") or o) for o, spec in cf.get("options", {}).items()}
     comparison = Comparison(
         reference=reference, counterfactual=str(cf.get("counterfactual") or reference),
-        options=tuple(options), confidence=float(cf.get("confidence", 0.95)), **tables)
+        options=tuple(options), confidence=float(cf.get("confidence", 0.95)),
+        bottom_line=str(cf.get("bottom_line", "cost_per_worker")), **tables)
     df = ResultsStore(folder).read()
     df = _option_results(df, tables["outcomes"], options)
     start = int(math.floor(df["year"].min()))
@@ -375,7 +376,7 @@ def aggregate_inputs(inputs: BriefInputs, code: str = AGGREGATE) -> BriefInputs:
     c = inputs.comparison
     pooled = pool_economies(inputs.results, members, code)
     comparison = compare(pooled, c.reference, c.counterfactual, c.options, c.confidence,
-                         c.path_metric)
+                         c.path_metric, c.bottom_line)
     return replace(inputs, comparison=comparison, results=pooled,
                    gdp_usd={code: pooled_gdp(inputs.gdp_usd, members)},
                    members={code: members})
@@ -455,6 +456,8 @@ def bottom_line(comparison: Comparison, economy: str, labels: Mapping[str, str],
     """
     name = where or place(economy)
     ref = labels.get(comparison.reference, comparison.reference)
+    if comparison.bottom_line == "employment":
+        return _employment_bottom_line(comparison, economy, labels, horizon_year, name, ref)
     ranked, _ = _ranking(comparison, None, economy, years, rate) if df is None else \
         _ranking(comparison, df, economy, years, rate)
     likely = [r for r in ranked if r.status in ("ok", "saves money", "no extra cost")]
@@ -498,6 +501,38 @@ def bottom_line(comparison: Comparison, economy: str, labels: Mapping[str, str],
         second = (f"Of the other options, {' and '.join(parts)}." if parts else
                   "It is the only option compared.")
     return f"{first} {second}"
+
+
+def _employment_bottom_line(comparison: Comparison, economy: str, labels: Mapping[str, str],
+                            horizon_year: int, name: str, ref: str) -> str:
+    """The bottom line of a comparison ranked by the mean employment rate over the run."""
+    d = comparison.differences
+    d = d[(d["economy"] == economy) & (d["measure"] == "employment_rate_mean")
+          & (d["option"] != comparison.reference)].sort_values("mean_difference",
+                                                                 ascending=False)
+    said = []
+    for r in d.itertuples(index=False):
+        v, _, _ = _pp(r.mean_difference, r.ci_low, r.ci_high)
+        word = verdict(r.ci_low, r.ci_high, "higher", int(r.n))
+        said.append((labels.get(r.option, r.option), v, word))
+    if not said:
+        return f"In {name}, no option is compared with {ref.lower()}."
+    best = [s for s in said if s[2] == "likely better"]
+    if best:
+        label, v, _ = best[0]
+        first = (f"In {name}, {label} gives the highest employment rate of the options up to "
+                 f"{horizon_year}: likely about {v:g} points above {ref.lower()} on average "
+                 "over the run.")
+    else:
+        first = (f"In {name}, no option raises the employment rate over the run above "
+                 f"{ref.lower()} by a margin these runs can tell from chance.")
+    rest = [s for s in said if not best or s is not best[0]]
+    if not rest:
+        return f"{first} It is the only option compared."
+    words = {"likely better": "likely higher", "likely worse": "likely lower"}
+    parts = [f"{label}, {_signed(v)} points ({words.get(word, word)})"
+             for label, v, word in rest]
+    return f"{first} The other options: {'; '.join(parts)}."
 
 
 def _ratio_rounded(r: Ranked) -> tuple[float, float, float]:

@@ -260,7 +260,7 @@ def run_comparison(file: str | Path | ComparisonFile, out: str | Path | None = N
                        f"errors are in {store.errors}; run the same command to retry them")
     df = option_results(store.read(), per_option)
     comparison = compare(df, cf.reference, cf.counterfactual, options=list(cf.options),
-                         confidence=cf.confidence)
+                         confidence=cf.confidence, bottom_line=cf.bottom_line)
     with store.recording():
         tables = write_tables(comparison, store.root / "comparison")
     return ComparisonResult(cf, scenarios, store, runs, comparison, tables, results=df)
